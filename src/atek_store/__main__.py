@@ -1,0 +1,5 @@
+"""``python -m atek_store``: the same as the ``atek-store`` command."""
+
+from atek_store.cli import main
+
+raise SystemExit(main())
