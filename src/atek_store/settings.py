@@ -19,7 +19,8 @@ def log_level() -> str:
 
 def progress_disabled() -> bool:
     """True when progress bars are switched off (``ATEK_STORE_NO_PROGRESS=1`` or ``TQDM_DISABLE=1``)."""
-    return any(os.environ.get(name, "") not in ("", "0") for name in ("ATEK_STORE_NO_PROGRESS", "TQDM_DISABLE"))
+    names = ("ATEK_STORE_NO_PROGRESS", "TQDM_DISABLE")
+    return any(os.environ.get(name, "") not in ("", "0") for name in names)
 
 
 def cache_dir() -> Path | None:
