@@ -22,6 +22,7 @@ demo: $(STAMP)
 	$(BIN)/python -m atek_store demo --workdir demo_output
 
 test: $(STAMP)
+	$(BIN)/ruff format --check src tests benchmarks tools
 	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/mypy src
 	$(BIN)/python -m pytest -q

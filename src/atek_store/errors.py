@@ -111,8 +111,9 @@ class FormatError(AtekStoreError, ValueError):
     Carries ``shard`` (path or URL) and ``member`` (tar member name) where known.
     """
 
-    def __init__(self, message: str, *, shard: str | None = None, member: str | None = None,
-                 **fields: Any) -> None:
+    def __init__(
+        self, message: str, *, shard: str | None = None, member: str | None = None, **fields: Any
+    ) -> None:
         where = ", ".join(
             part for part in (f"shard {shard}" if shard else "", f"member {member}" if member else "") if part
         )

@@ -34,4 +34,3 @@ def env_rank_world() -> tuple[int, int]:
     rank = int(os.environ.get("RANK", "0"))
     world = int(os.environ.get("WORLD_SIZE", "1"))
     return rank, world
-
