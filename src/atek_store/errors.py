@@ -28,6 +28,7 @@ and their message says what to do. They pickle cleanly (they cross DataLoader wo
     ├── StoreError(RuntimeError)                publishing or serving a store failed
     │   └── SignatureError(PermissionError)     a signed URL is invalid or expired (server side)
     └── PreprocessError(RuntimeError)           turning raw Aria recordings into shards failed
+        └── RawDataError                        a raw recording lacks a file it needs or holds bad data
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ __all__ = [
     "LoaderError",
     "ManifestError",
     "PreprocessError",
+    "RawDataError",
     "ShardListError",
     "SignatureError",
     "StoreError",
@@ -183,3 +185,10 @@ class SignatureError(StoreError, PermissionError):
 
 class PreprocessError(AtekStoreError, RuntimeError):
     """Turning a raw Aria recording into shards failed."""
+
+
+class RawDataError(PreprocessError):
+    """A raw recording folder lacks a file the configuration needs, or a file holds malformed data.
+
+    Carries ``path`` (the file or folder) where known.
+    """

@@ -16,6 +16,7 @@ from atek_store.errors import (
     ConfigError,
     FormatError,
     ManifestError,
+    RawDataError,
     ShardListError,
     UrlsExpiredError,
     UsageError,
@@ -36,7 +37,9 @@ def exit_code_for(error: BaseException) -> int:
     """The exit code that a given error maps to."""
     if isinstance(error, UrlsExpiredError):
         return EXIT_EXPIRED
-    if isinstance(error, UsageError | ConfigError | ManifestError | ShardListError | FormatError):
+    if isinstance(
+        error, UsageError | ConfigError | ManifestError | ShardListError | FormatError | RawDataError
+    ):
         return EXIT_USAGE
     if isinstance(error, KeyboardInterrupt):
         return EXIT_INTERRUPTED
