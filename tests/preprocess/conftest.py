@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import pytest
 
-pytest.importorskip("projectaria_tools", reason="preprocessing needs the preprocess extra")
+from atek_store.preprocess import SequenceResult, preprocess_sequence
 
-from atek_store.preprocess import SequenceResult, preprocess_sequence  # noqa: E402
+#: Mark for tests that open recordings: they need the preprocess extra (projectaria-tools, pandas).
+needs_aria = pytest.mark.skipif(
+    importlib.util.find_spec("projectaria_tools") is None or importlib.util.find_spec("pandas") is None,
+    reason="needs the preprocess extra: pip install 'atek-store[preprocess]'",
+)
 
 # (golden folder, config path below ../shared, sequence name the golden was made with)
 GOLDEN_RUNS = {

@@ -11,6 +11,9 @@ from atek_store.errors import RawDataError
 from atek_store.preprocess import _aria
 from atek_store.preprocess.cameras import CameraProcessor
 from atek_store.preprocess.config import CameraConfig
+from tests.preprocess.conftest import needs_aria
+
+pytestmark = needs_aria
 
 RGB_TIMES = [87551170813262, 87551204152300, 87551237472175, 87551270796975, 87551304120137, 87551337447475]
 

@@ -13,6 +13,9 @@ from atek_store.preprocess import _aria
 from atek_store.preprocess.config import DepthConfig
 from atek_store.preprocess.depth import DEPTH_CAMERA_LABEL, DepthProcessor, ray_norms
 from atek_store.preprocess.geometry import CameraGeometry, build_geometry
+from tests.preprocess.conftest import needs_aria
+
+pytestmark = needs_aria
 
 # depth_images.vrs of the test sequence: three frames
 DEPTH_TIMES = [87551170910000, 87551204237999, 87551237566000]

@@ -16,6 +16,9 @@ import torch
 
 from atek_store.preprocess import _aria
 from atek_store.preprocess.geometry import build_geometry, resize_images, rotate_cw90, sample_box_edges
+from tests.preprocess.conftest import needs_aria
+
+pytestmark = needs_aria
 
 
 @pytest.fixture(scope="module")

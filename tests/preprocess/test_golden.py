@@ -19,7 +19,9 @@ import torch
 from atek_store.format import iter_shard
 from atek_store.preprocess import SequenceResult
 from tests.golden import load_expected, sample_mismatches
-from tests.preprocess.conftest import GOLDEN_RUNS
+from tests.preprocess.conftest import GOLDEN_RUNS, needs_aria
+
+pytestmark = needs_aria
 
 FLOAT_ATOL = 1e-4
 IMAGE_MAD = 1.0

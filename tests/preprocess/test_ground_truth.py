@@ -13,6 +13,9 @@ from atek_store.preprocess import _aria, find_raw_paths, load_category_mapping
 from atek_store.preprocess.config import GroundTruthConfig
 from atek_store.preprocess.geometry import build_geometry
 from atek_store.preprocess.ground_truth import GroundTruthProcessor, centred_box
+from tests.preprocess.conftest import needs_aria
+
+pytestmark = needs_aria
 
 RGB_TIME = 87551170813262
 STREAMS = {"camera-rgb": "214-1", "camera-slam-left": "1201-1"}

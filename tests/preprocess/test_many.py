@@ -12,6 +12,9 @@ from atek_store.errors import UsageError
 from atek_store.format import iter_shard
 from atek_store.preprocess import find_sequences, preprocess_many
 from atek_store.preprocess.many import MARKER_NAME
+from tests.preprocess.conftest import needs_aria
+
+pytestmark = needs_aria
 
 
 @pytest.fixture

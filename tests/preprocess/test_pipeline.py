@@ -11,6 +11,9 @@ import yaml
 from atek_store.errors import RawDataError, UsageError
 from atek_store.format import iter_shard
 from atek_store.preprocess import parse_config, preprocess_sequence
+from tests.preprocess.conftest import needs_aria
+
+pytestmark = needs_aria
 
 
 def _config(path: Path, **writer: Any) -> Any:

@@ -11,6 +11,9 @@ import torch
 
 from atek_store.errors import RawDataError
 from atek_store.preprocess.semidense import SemidenseProcessor, point_volume
+from tests.preprocess.conftest import needs_aria
+
+pytestmark = needs_aria
 
 POINTS = """uid,graph_uid,px_world,py_world,pz_world,inv_dist_std,dist_std
 1,g,1.0,1.0,1.0,0.30,0.01

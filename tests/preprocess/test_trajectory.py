@@ -11,6 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from atek_store.preprocess.trajectory import TrajectoryProcessor, closest_indices
+from tests.preprocess.conftest import needs_aria
+
+pytestmark = needs_aria
 
 # tracking_timestamp_us of the six poses in the ADT test sequence's aria_trajectory.csv
 POSE_US = [87551170910, 87551204238, 87551237566, 87551270894, 87551304222, 87551337550]
