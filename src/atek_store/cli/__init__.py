@@ -19,7 +19,12 @@ from atek_store.cli._errors import run_guarded
 __all__ = ["build_parser", "main"]
 
 # Subcommand modules, in the order ``--help`` lists them.
-_COMMANDS: tuple[str, ...] = ("publish", "serve")
+_COMMANDS: tuple[str, ...] = (
+    "demo",
+    "synth",
+    "publish",
+    "serve",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
