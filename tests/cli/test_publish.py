@@ -79,7 +79,7 @@ def test_a_truncated_shard_exits_2_naming_it(
     )
     assert code == 2
     err = capsys.readouterr().err
-    assert "cut short" in err
+    assert "tar ends inside" in err
     assert str(bad) in err
     assert "Traceback" not in err
     assert not (tmp_path / "u.json").exists()

@@ -11,7 +11,7 @@ import pytest
 import urllib3
 
 from atek_store import publish_store, start_store_server
-from atek_store.errors import FormatError, StoreError, UsageError
+from atek_store.errors import StoreError, TruncatedShardError, UsageError
 from tests.store.builders import build_store, sha1_of
 
 SECRET = "publish-test-secret-0123456789"
@@ -112,7 +112,7 @@ def test_a_bad_shard_stops_publishing_and_keeps_the_old_json(store: Path, tmp_pa
     out.write_text('{"old": true}')
     bad = store / "efm" / "seqC" / "shards-0000.tar"
     bad.write_bytes(bad.read_bytes()[:3000])
-    with pytest.raises(FormatError, match="cut short") as info:
+    with pytest.raises(TruncatedShardError, match="tar ends") as info:
         publish_store(store, dataset_name="ADT", base_url="http://h", out=out)
     assert info.value.shard == str(bad)
     assert out.read_text() == '{"old": true}'

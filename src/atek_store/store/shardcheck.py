@@ -1,31 +1,30 @@
 """Read a shard once: its SHA-1, its size, and proof that it is a complete, readable ATEK shard.
 
-The bytes go to SHA-1 and to the :class:`TarWalker` in the same pass. After the tar structure,
-each member's content gets a cheap check by extension: ``.pth`` members are ``torch.save`` zip
-archives, JPEGs start with SOI and end with EOI, ``.json`` parses and ``.txt`` is UTF-8; a shard
-must hold at least one sample (members named ``<key>.<field>``). Full decoding is the loader's job.
-Many shards are checked in parallel on threads: ``hashlib`` and file reads release the GIL.
+The file is streamed through a reader that hashes every byte on its way to
+:func:`atek_store.format.iter_shard`, which walks the tar (header checksums, PAX and GNU headers,
+truncation) and decodes every sample (tensors, JPEGs, JSON, text), raising a ``FormatError``
+subclass that names the shard and member when something is wrong. After the end-of-archive
+marker the rest of the file (the record padding) is hashed too and must be zeros. Many shards
+are checked in parallel on threads: file reads, ``hashlib`` and JPEG decoding release the GIL.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
+import io
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from atek_store.errors import FormatError, StoreError
-from atek_store.store.tarwalk import TarMember, TarWalker
+from atek_store.format import iter_shard
 
-__all__ = ["ShardDigest", "check_member", "digest_shard", "digest_shards"]
+__all__ = ["ShardDigest", "digest_shard", "digest_shards"]
 
 CHUNK = 1 << 20
-# Text members are kept whole for their check, up to this size (gt_data JSON is a few KiB).
-_MAX_KEPT = 64 << 20
-_TEXT_EXTENSIONS = (".json", ".txt")
 
 
 @dataclass(frozen=True)
@@ -35,81 +34,59 @@ class ShardDigest:
     path: Path
     size: int
     sha1: str
-    members: int
     samples: int
 
 
-def _keep_text(name: str, size: int) -> bool:
-    return name.lower().endswith(_TEXT_EXTENSIONS) and size <= _MAX_KEPT
+class _HashingReader(io.RawIOBase):
+    """Pass reads through from a file while hashing and counting every byte."""
 
+    def __init__(self, source: BinaryIO) -> None:
+        self._source = source
+        self.sha1 = hashlib.sha1(usedforsecurity=False)
+        self.size = 0
 
-def check_member(member: TarMember, *, shard: str) -> None:
-    """Check one member's content by its extension.
+    def readable(self) -> bool:
+        return True
 
-    Raises:
-        FormatError: the content does not match what the extension promises.
-    """
-    lower = member.name.lower()
-
-    def fail(what: str) -> FormatError:
-        return FormatError(f"member content is not {what}", shard=shard, member=member.name)
-
-    if lower.endswith((".pth", ".pt")):
-        if not member.head.startswith(b"PK\x03\x04"):
-            raise fail("a torch.save zip archive")
-    elif lower.endswith((".jpeg", ".jpg")):
-        if not member.head.startswith(b"\xff\xd8\xff") or b"\xff\xd9" not in member.tail:
-            raise fail("a complete JPEG (start or end marker missing)")
-    elif lower.endswith(_TEXT_EXTENSIONS) and member.data is not None:
-        try:
-            text = member.data.decode("utf-8")
-            if lower.endswith(".json"):
-                json.loads(text)
-        except (UnicodeDecodeError, ValueError):
-            raise fail("valid UTF-8 JSON" if lower.endswith(".json") else "UTF-8 text") from None
-
-
-def _sample_key(name: str) -> str | None:
-    # WebDataset groups members by the part of the name before the first '.' of the base name.
-    directory, _, base = name.rpartition("/")
-    key, dot, _ = base.partition(".")
-    return f"{directory}/{key}" if dot and key else None
+    def readinto(self, buffer: Any) -> int:
+        count = self._source.readinto(buffer)  # type: ignore[attr-defined]
+        if count:
+            view = memoryview(buffer)[:count]
+            self.sha1.update(view)
+            self.size += count
+        return int(count or 0)
 
 
 def digest_shard(path: Path, *, chunk_size: int = CHUNK) -> ShardDigest:
-    """Hash and check one shard, reading it exactly once.
+    """Hash, walk and decode one shard, reading the file exactly once.
 
     Raises:
-        FormatError: the file is not a complete, readable shard (``TruncatedShardError`` when cut short).
-        StoreError: the file changed size while it was read.
+        FormatError: the file is not a complete, readable shard (``TruncatedShardError`` when cut
+            short, ``ImageDecodeError`` for a bad JPEG, ...), or holds no sample.
+        StoreError: the file cannot be read or changed size while it was read.
     """
-    sha1 = hashlib.sha1(usedforsecurity=False)
-    walker = TarWalker(shard=str(path), keep_data=_keep_text)
-    buffer = bytearray(chunk_size)
-    view = memoryview(buffer)
-    size = 0
     try:
-        with path.open("rb", buffering=0) as file:
-            expected = os.fstat(file.fileno()).st_size
-            while count := file.readinto(buffer):
-                sha1.update(view[:count])
-                walker.feed(view[:count])
-                size += count
+        with path.open("rb", buffering=0) as raw:
+            expected = os.fstat(raw.fileno()).st_size
+            hashing = _HashingReader(raw)
+            stream = io.BufferedReader(hashing, buffer_size=chunk_size)
+            samples = sum(1 for _ in iter_shard(stream, url=str(path)))
+            # The reader stops at the end-of-archive marker; what follows is record padding.
+            while rest := stream.read(chunk_size):
+                if rest.count(0) != len(rest):
+                    raise FormatError(
+                        "non-zero bytes after the end-of-archive marker: not one well-formed tar",
+                        shard=str(path),
+                    )
     except OSError as error:
         raise StoreError(f"cannot read shard {path}: {error.strerror or error}", path=str(path)) from error
-    if size != expected:
-        raise StoreError(f"shard {path} changed size while being read ({expected} -> {size})", path=str(path))
-    members = walker.finish()
-    for member in members:
-        check_member(member, shard=str(path))
-    samples = {key for key in map(_sample_key, (m.name for m in members)) if key is not None}
-    if not samples:
-        raise FormatError(
-            "the tar holds no samples (no member named <key>.<field>.<extension>)", shard=str(path)
+    if hashing.size != expected:
+        raise StoreError(
+            f"shard {path} changed size while being read ({expected} -> {hashing.size} bytes)", path=str(path)
         )
-    return ShardDigest(
-        path=path, size=size, sha1=sha1.hexdigest(), members=len(members), samples=len(samples)
-    )
+    if samples == 0:
+        raise FormatError("the tar holds no samples (no member named <key>.<field>.<ext>)", shard=str(path))
+    return ShardDigest(path=path, size=hashing.size, sha1=hashing.sha1.hexdigest(), samples=samples)
 
 
 def digest_shards(
