@@ -155,6 +155,7 @@ def test_progress_reports_every_checked_shard(store: Path, tmp_path: Path) -> No
         ({"s3_url": "s3://b/p", "sign": True, "secret": SECRET}, "--sign"),
         ({"base_url": "http://h", "endpoint_url": "http://e"}, "--endpoint-url"),
         ({"base_url": "http://h", "workers": 0}, "--workers"),
+        ({"base_url": "http://h", "check": "some"}, "--check"),
         ({"base_url": "http://h", "dataset_name": "../evil"}, "--dataset-name"),
     ],
 )
@@ -170,3 +171,18 @@ def test_options_that_do_not_fit_are_usage_errors(
 def test_a_folder_without_shards_is_a_store_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="no shards found"):
         publish_store(tmp_path, dataset_name="ADT", base_url="http://h", out=tmp_path / "u.json")
+
+
+def test_a_store_from_our_shard_writer_publishes_with_the_writer_sha1s(tmp_path: Path) -> None:
+    from atek_store.synthetic import write_synthetic_store
+
+    records = write_synthetic_store(tmp_path / "store" / "cubercnn", config="cubercnn", sequences=1, seed=3)
+    out = tmp_path / "u.json"
+    publish_store(tmp_path / "store", dataset_name="Synthetic", base_url="http://h", out=out)
+    found = entries(json.loads(out.read_text()))
+    expected = {
+        f"cubercnn/{sequence}/{record.path.name.replace('.', '_')}": (record.sha1, record.size)
+        for sequence, shards in records.items()
+        for record in shards
+    }
+    assert {key: (e["sha1sum"], e["file_size_bytes"]) for key, e in found.items()} == expected

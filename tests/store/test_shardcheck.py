@@ -133,3 +133,15 @@ def test_a_damaged_header_is_refused(tmp_path: Path) -> None:
     path.write_bytes(bytes(data))
     with pytest.raises(FormatError, match="checksum"):
         digest_shard(path)
+
+
+def test_the_tar_check_skips_decoding_but_not_structure(tmp_path: Path) -> None:
+    members = _valid_members()
+    members["k.mfcd#camera-rgb+images_0.jpeg"] = b"\xff\xd8\xff\xe0" + b"\0" * 100
+    path = write_tar(tmp_path / "shards-0000.tar", members)
+    assert digest_shard(path, check="tar").samples == 1
+    with pytest.raises(FormatError, match="JPEG"):
+        digest_shard(path, check="full")
+    path.write_bytes(path.read_bytes()[:1000])
+    with pytest.raises(TruncatedShardError):
+        digest_shard(path, check="tar")

@@ -11,6 +11,7 @@ from tqdm import tqdm
 
 from atek_store import settings
 from atek_store.store.publish import publish_store
+from atek_store.store.shardcheck import CHECKS
 
 __all__ = ["add_parser"]
 
@@ -62,6 +63,13 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument("--release-version", default="", help="value of raw_dataset_release_version")
     parser.add_argument("--workers", type=int, default=None, help="threads for hashing and uploading")
+    parser.add_argument(
+        "--check",
+        choices=CHECKS,
+        default="full",
+        help="full: decode every sample of every shard (default); tar: check the tar structure and "
+        "sample grouping only, much faster for very large stores",
+    )
     parser.set_defaults(func=run)
 
 
@@ -89,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
             endpoint_url=args.endpoint_url,
             release_version=args.release_version,
             workers=args.workers,
+            check=args.check,
             progress=progress,
         )
     finally:

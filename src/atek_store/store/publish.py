@@ -2,7 +2,8 @@
 
 ``ROOT/<config>/<sequence>/shards-NNNN.tar`` becomes one URL JSON for the whole dataset. Every
 shard is read once (in parallel) for its SHA-1 and size and to prove it is a complete, readable
-shard; nothing is written when any shard is bad. The URLs are one of:
+shard (every sample decodes; ``check="tar"`` checks the tar structure only); nothing is written
+when any shard is bad. The URLs are one of:
 
 - plain: ``<base-url>/<config>/<sequence>/shards-NNNN.tar``;
 - signed (``sign=True``): the same with ``Expires`` and ``Signature``, accepted by
@@ -22,7 +23,7 @@ from urllib.parse import urlsplit
 from atek_store.errors import UsageError
 from atek_store.store.layout import SAFE_NAME, discover_shards
 from atek_store.store.s3 import MAX_PRESIGN_SECONDS, S3Location, S3Publisher
-from atek_store.store.shardcheck import digest_shards
+from atek_store.store.shardcheck import CHECKS, digest_shards
 from atek_store.store.signing import UrlSigner
 from atek_store.store.urljson import PublishedShard, build_url_json, write_json_atomically
 
@@ -61,6 +62,7 @@ class PublishOptions:
     endpoint_url: str | None = None
     release_version: str = ""
     workers: int | None = None
+    check: str = "full"
 
     def __post_init__(self) -> None:
         if not SAFE_NAME.fullmatch(self.dataset_name):
@@ -93,6 +95,8 @@ class PublishOptions:
             raise UsageError(
                 f"--ttl-days {self.ttl_days:g} is too long for S3: presigned URLs last at most 7 days"
             )
+        if self.check not in CHECKS:
+            raise UsageError(f"--check {self.check!r} must be one of {', '.join(CHECKS)}")
         if self.workers is not None and self.workers < 1:
             raise UsageError(f"--workers {self.workers} must be at least 1")
 
@@ -129,6 +133,7 @@ def publish_store(
     endpoint_url: str | None = None,
     release_version: str = "",
     workers: int | None = None,
+    check: str = "full",
     progress: ProgressCallback | None = None,
     now: float | None = None,
 ) -> PublishReport:
@@ -146,6 +151,8 @@ def publish_store(
         endpoint_url: an S3-compatible endpoint instead of AWS.
         release_version: goes into ``raw_dataset_release_version``.
         workers: threads for hashing and uploading (default: a few per CPU).
+        check: "full" decodes every sample of every shard; "tar" checks the tar structure and
+            sample grouping only (much faster on very large stores).
         progress: called as ``progress(stage, done, total)`` with stage "check" or "upload".
         now: the time the expiry counts from (default: the current time).
 
@@ -166,6 +173,7 @@ def publish_store(
         endpoint_url=endpoint_url,
         release_version=release_version,
         workers=workers,
+        check=check,
     )
     shards = discover_shards(options.root)
     total = len(shards)
@@ -178,7 +186,9 @@ def publish_store(
         if progress is not None:
             progress("check", checked, total)
 
-    digests = digest_shards([shard.path for shard in shards], workers=options.workers, progress=on_digest)
+    digests = digest_shards(
+        [shard.path for shard in shards], check=options.check, workers=options.workers, progress=on_digest
+    )
     started = time.time() if now is None else now
     expires_at: int | None = None
     uploaded = 0

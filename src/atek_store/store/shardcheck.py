@@ -20,11 +20,14 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from atek_store.errors import FormatError, StoreError
-from atek_store.format import iter_shard
+from atek_store.format import iter_raw_samples, iter_shard
 
-__all__ = ["ShardDigest", "digest_shard", "digest_shards"]
+__all__ = ["CHECKS", "ShardDigest", "digest_shard", "digest_shards"]
 
 CHUNK = 1 << 20
+# "full": walk the tar and decode every sample; "tar": walk the tar and group samples only
+# (no tensor or JPEG decoding; for very large stores where decoding everything takes too long).
+CHECKS = ("full", "tar")
 
 
 @dataclass(frozen=True)
@@ -57,8 +60,8 @@ class _HashingReader(io.RawIOBase):
         return int(count or 0)
 
 
-def digest_shard(path: Path, *, chunk_size: int = CHUNK) -> ShardDigest:
-    """Hash, walk and decode one shard, reading the file exactly once.
+def digest_shard(path: Path, *, check: str = "full", chunk_size: int = CHUNK) -> ShardDigest:
+    """Hash, walk and (with ``check="full"``) decode one shard, reading the file exactly once.
 
     Raises:
         FormatError: the file is not a complete, readable shard (``TruncatedShardError`` when cut
@@ -70,7 +73,10 @@ def digest_shard(path: Path, *, chunk_size: int = CHUNK) -> ShardDigest:
             expected = os.fstat(raw.fileno()).st_size
             hashing = _HashingReader(raw)
             stream = io.BufferedReader(hashing, buffer_size=chunk_size)
-            samples = sum(1 for _ in iter_shard(stream, url=str(path)))
+            if check == "full":
+                samples = sum(1 for _ in iter_shard(stream, url=str(path)))
+            else:
+                samples = sum(1 for _ in iter_raw_samples(stream, shard=str(path)))
             # The reader stops at the end-of-archive marker; what follows is record padding.
             while rest := stream.read(chunk_size):
                 if rest.count(0) != len(rest):
@@ -92,6 +98,7 @@ def digest_shard(path: Path, *, chunk_size: int = CHUNK) -> ShardDigest:
 def digest_shards(
     paths: Sequence[Path],
     *,
+    check: str = "full",
     workers: int | None = None,
     progress: Callable[[ShardDigest], None] | None = None,
 ) -> list[ShardDigest]:
@@ -106,7 +113,7 @@ def digest_shards(
     results: list[ShardDigest | None] = [None] * len(paths)
     failed: dict[int, FormatError] = {}
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="atek-digest") as pool:
-        futures = {pool.submit(digest_shard, path): i for i, path in enumerate(paths)}
+        futures = {pool.submit(digest_shard, path, check=check): i for i, path in enumerate(paths)}
         for future in as_completed(futures):
             i = futures[future]
             try:
