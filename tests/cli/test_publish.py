@@ -16,24 +16,16 @@ def store(tmp_path: Path, golden_dir: Path) -> Path:
     return build_store(tmp_path / "store", golden_dir)
 
 
+def publish_args(store: Path, out: Path, base_url: str = "http://h") -> list[str]:
+    return ["publish", str(store), "--dataset-name", "ADT", "--base-url", base_url, "--out", str(out)]
+
+
 def test_publish_writes_the_json_and_a_summary(
     store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ATEK_STORE_NO_PROGRESS", "1")
     out = tmp_path / "ADT_ATEK_download_urls.json"
-    code = main(
-        [
-            "publish",
-            str(store),
-            "--dataset-name",
-            "ADT",
-            "--base-url",
-            "http://127.0.0.1:8080",
-            "--out",
-            str(out),
-        ]
-    )
-    assert code == 0
+    assert main(publish_args(store, out, "http://127.0.0.1:8080")) == 0
     summary = capsys.readouterr().out
     assert "4 shards, 3 sequences" in summary
     assert str(out) in summary
@@ -49,7 +41,7 @@ def test_publish_signs_with_the_secret_from_the_environment(
     monkeypatch.setenv("ATEK_STORE_SECRET", "environment-secret-0123456789")
     monkeypatch.setenv("ATEK_STORE_NO_PROGRESS", "1")
     out = tmp_path / "u.json"
-    args = ["publish", str(store), "--dataset-name", "ADT", "--base-url", "http://h", "--out", str(out)]
+    args = publish_args(store, out)
     assert main([*args, "--sign", "--ttl-days", "30"]) == 0
     assert "URLs expire" in capsys.readouterr().out
     text = out.read_text()
@@ -65,19 +57,7 @@ def test_a_truncated_shard_exits_2_naming_it(
 ) -> None:
     bad = store / "efm" / "seqB" / "shards-0001.tar"
     bad.write_bytes(bad.read_bytes()[:2000])
-    code = main(
-        [
-            "publish",
-            str(store),
-            "--dataset-name",
-            "ADT",
-            "--base-url",
-            "http://h",
-            "--out",
-            str(tmp_path / "u.json"),
-        ]
-    )
-    assert code == 2
+    assert main(publish_args(store, tmp_path / "u.json")) == 2
     err = capsys.readouterr().err
     assert "tar ends inside" in err
     assert str(bad) in err

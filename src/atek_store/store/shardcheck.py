@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from atek_store.errors import FormatError, StoreError
-from atek_store.format import iter_raw_samples, iter_shard
 
 __all__ = ["CHECKS", "ShardDigest", "digest_shard", "digest_shards"]
 
@@ -68,6 +67,10 @@ def digest_shard(path: Path, *, check: str = "full", chunk_size: int = CHUNK) ->
             short, ``ImageDecodeError`` for a bad JPEG, ...), or holds no sample.
         StoreError: the file cannot be read or changed size while it was read.
     """
+    # Imported here, not at the top: the format layer pulls in torch, which `import atek_store`
+    # and the server do not need.
+    from atek_store.format import iter_raw_samples, iter_shard
+
     try:
         with path.open("rb", buffering=0) as raw:
             expected = os.fstat(raw.fileno()).st_size
