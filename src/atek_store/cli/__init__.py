@@ -22,6 +22,8 @@ __all__ = ["build_parser", "main"]
 _COMMANDS: tuple[str, ...] = (
     "demo",
     "synth",
+    "publish",
+    "serve",
 )
 
 
