@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from atek_store.cli import main
-from tests.download.fault_server import FakeStore, FaultServer, build_store
+from tests.download.fault_server import FakeStore, FaultServer, build_store, download_args
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -29,19 +29,7 @@ def store(server: FaultServer, tmp_path: Path) -> FakeStore:
 
 
 def download(json_path: Path, out: Path, *extra: str) -> int:
-    return main(
-        [
-            "download",
-            "--config-name",
-            "efm",
-            "--input-json-path",
-            str(json_path),
-            "--output-folder-path",
-            str(out),
-            "--download-wds-to-local",
-            *extra,
-        ]
-    )
+    return main(download_args(json_path, out, *extra))
 
 
 def files_under(folder: Path) -> set[str]:

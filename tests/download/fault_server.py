@@ -283,3 +283,20 @@ def build_store(
     }
     Path(json_path).write_text(json.dumps(document, indent=1))
     return FakeStore(json_path=Path(json_path), config=config, data=data, server=server)
+
+
+def download_args(
+    json_path: Path, out: Path, *extra: str, config: str = "efm", local: bool = True
+) -> list[str]:
+    """``atek-store download`` arguments for ``config`` into ``out`` (a local download by default)."""
+    return [
+        "download",
+        "--config-name",
+        config,
+        "--input-json-path",
+        str(json_path),
+        "--output-folder-path",
+        str(out),
+        *(["--download-wds-to-local"] if local else []),
+        *extra,
+    ]

@@ -17,7 +17,7 @@ from atek_store.download.report import REPORT_FILE
 from atek_store.download.scheduler import RetryPolicy
 from atek_store.errors import TransferError
 from atek_store.shardlists import load_shard_list
-from tests.download.fault_server import FakeStore, Fault, FaultServer, build_store
+from tests.download.fault_server import FakeStore, Fault, FaultServer, build_store, download_args
 
 LAYOUT = {"seq_a": 2, "seq_b": 3, "seq_c": 1, "seq_d": 2}
 
@@ -28,19 +28,7 @@ def store(fault_server: FaultServer, tmp_path: Path) -> FakeStore:
 
 
 def run(store: FakeStore, out: Path, *extra: str) -> int:
-    return main(
-        [
-            "download",
-            "--config-name",
-            store.config,
-            "--input-json-path",
-            str(store.json_path),
-            "--output-folder-path",
-            str(out),
-            "--download-wds-to-local",
-            *extra,
-        ]
-    )
+    return main(download_args(store.json_path, out, *extra, config=store.config))
 
 
 def listed(out: Path) -> set[str]:
@@ -276,7 +264,10 @@ def test_part_with_foreign_bytes_fails_sha1_then_restarts(store: FakeStore, tmp_
     (out / f"{target}.part").write_bytes(b"\xff" * 1000)
     assert run(store, out) == 0
     assert_complete(store, out)
-    assert [r.range for r in store.requests_for(target)] == ["bytes=1000-", None]
+    first, second = store.requests_for(target)
+    assert (first.range, second.range) == ("bytes=1000-", None)
+    # The foreign prefix is dropped at once, without a retry backoff.
+    assert second.started - first.started < 0.4
 
 
 def test_not_enough_disk_space_refuses_before_anything(fault_server: FaultServer, tmp_path: Path) -> None:
@@ -304,17 +295,7 @@ def test_old_json_gets_a_warning_before_starting(
 
 def test_streamable_mode_lists_urls_and_fetches_nothing(store: FakeStore, tmp_path: Path) -> None:
     out = tmp_path / "stream"
-    code = main(
-        [
-            "download",
-            "--config-name",
-            "efm",
-            "--input-json-path",
-            str(store.json_path),
-            "--output-folder-path",
-            str(out),
-        ]
-    )
+    code = main(download_args(store.json_path, out, local=False))
     assert code == 0
     assert store.server.log == []
     urls = load_yaml_and_extract_tar_list(out / "streamable_all_tars.yaml")

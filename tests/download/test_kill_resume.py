@@ -9,8 +9,10 @@ import sys
 import time
 from pathlib import Path
 
+from atek_store import load_yaml_and_extract_tar_list
 from atek_store.cli import main
-from tests.download.fault_server import FaultServer, build_store
+from atek_store.download import load_report
+from tests.download.fault_server import FaultServer, build_store, download_args
 
 SHARD = 512 * 1024
 
@@ -26,18 +28,7 @@ def test_killed_download_resumes_without_refetching_finished_files(
     fault_server.rate_limit = 1_000_000  # half a second per shard and connection
     fault_server.block_size = 16 * 1024
     out = tmp_path / "out"
-    args = [
-        "download",
-        "--config-name",
-        "efm",
-        "--input-json-path",
-        str(store.json_path),
-        "--output-folder-path",
-        str(out),
-        "--download-wds-to-local",
-        "--workers",
-        "2",
-    ]
+    args = download_args(store.json_path, out, "--workers", "2")
     env = dict(os.environ, ATEK_STORE_NO_PROGRESS="1")
     process = subprocess.Popen(
         [sys.executable, "-m", "atek_store", *args],
@@ -85,3 +76,41 @@ def test_killed_download_resumes_without_refetching_finished_files(
     for relpath, body in store.data.items():
         assert (out / relpath).read_bytes() == body
     assert not list(out.glob("*/*.part"))
+
+
+def test_ctrl_c_leaves_yamls_and_report_listing_exactly_the_verified_shards(
+    fault_server: FaultServer, tmp_path: Path
+) -> None:
+    store = build_store(fault_server, tmp_path / "urls.json", {"s1": 2, "s2": 2}, shard_size=SHARD)
+    fault_server.rate_limit = 1_000_000
+    fault_server.block_size = 16 * 1024
+    out = tmp_path / "out"
+    env = dict(os.environ, ATEK_STORE_NO_PROGRESS="1")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "atek_store", *download_args(store.json_path, out, "--workers", "1")],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.poll() is None:
+            if list(out.glob("*/*.tar")) and any(size >= 64 * 1024 for size in partial_files(out).values()):
+                break
+            time.sleep(0.01)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, err
+    finished = {str(p.relative_to(out)) for p in out.glob("*/*.tar")}
+    assert finished
+    assert finished != set(store.data)
+    listed = {os.path.relpath(p, out) for p in load_yaml_and_extract_tar_list(out / "local_all_tars.yaml")}
+    assert listed == finished
+    report = load_report(out / "download_report.json")
+    assert report.interrupted
+    assert {s.relpath for s in report.shards if s.ok} == finished
+    assert partial_files(out)  # the interrupted transfer's bytes are kept for the next run

@@ -8,18 +8,14 @@ import pytest
 
 from atek_store import verify_local_store
 from atek_store.cli import main
-from tests.download.fault_server import FakeStore, FaultServer, build_store
+from tests.download.fault_server import FakeStore, FaultServer, build_store, download_args
 
 
 @pytest.fixture
 def downloaded(fault_server: FaultServer, tmp_path: Path) -> tuple[FakeStore, Path]:
     store = build_store(fault_server, tmp_path / "urls.json", {"s1": 2, "s2": 1, "s3": 3})
     out = tmp_path / "out"
-    args = ["download", "--config-name", "efm", "--input-json-path", str(store.json_path)]
-    assert (
-        main([*args, "--output-folder-path", str(out), "--download-wds-to-local", "--max-num-sequences", "2"])
-        == 0
-    )
+    assert main(download_args(store.json_path, out, "--max-num-sequences", "2")) == 0
     return store, out
 
 

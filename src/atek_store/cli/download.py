@@ -141,40 +141,35 @@ def _print_summary(report: DownloadReport) -> None:
         print(line)
 
 
+def _inputs(args: argparse.Namespace) -> dict[str, Any]:
+    """The arguments that plan_download and download_atek_wds_sequences share."""
+    return {
+        "config_name": args.config_name,
+        "input_json_path": args.input_json_path,
+        "output_folder_path": args.output_folder_path,
+        "max_num_sequences": args.max_num_sequences,
+        "train_val_split_ratio": args.train_val_split_ratio,
+        "random_seed": args.random_seed,
+        "download_wds_to_local": args.download_wds_to_local,
+        "train_val_split_json_path": args.train_val_split_json_path,
+        "stable_selection": args.stable_selection,
+        "allow_file_urls": args.allow_file_urls,
+    }
+
+
 def run(args: argparse.Namespace) -> int:
     """Plan (dry run) or download, print the summary; errors map to exit codes."""
     if args.dry_run:
-        plan = plan_download(
-            args.config_name,
-            args.input_json_path,
-            args.output_folder_path,
-            args.max_num_sequences,
-            args.train_val_split_ratio,
-            args.random_seed,
-            args.download_wds_to_local,
-            args.train_val_split_json_path,
-            stable_selection=args.stable_selection,
-            allow_file_urls=args.allow_file_urls,
-        )
-        print("\n".join(render_plan(plan)))
+        print("\n".join(render_plan(plan_download(**_inputs(args)))))
         return EXIT_OK
     progress = ConsoleProgress(bar=False if settings.progress_disabled() else None, stream=sys.stderr)
     try:
         report = download_atek_wds_sequences(
-            args.config_name,
-            args.input_json_path,
-            args.output_folder_path,
-            args.max_num_sequences,
-            args.train_val_split_ratio,
-            args.random_seed,
-            args.download_wds_to_local,
-            args.overwrite,
-            args.train_val_split_json_path,
+            **_inputs(args),
+            overwrite=args.overwrite,
             workers=args.workers,
             retries=args.retries,
             timeout=args.timeout,
-            stable_selection=args.stable_selection,
-            allow_file_urls=args.allow_file_urls,
             progress=progress,
         )
     except TransferError as error:

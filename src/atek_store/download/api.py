@@ -41,16 +41,9 @@ def make_transport(*, workers: int = 8, timeout: float = 30.0, allow_file_urls: 
 
 
 def _interrupted_outcome(shard: ShardEntry, journal: StateJournal) -> ShardOutcome:
-    verified = journal.proves(shard)
-    return ShardOutcome(
-        sequence=shard.sequence,
-        key=shard.key,
-        relpath=shard.relpath,
-        size=shard.size,
-        sha1=shard.sha1,
-        status=PRESENT if verified else NOT_STARTED,
-        reason=None if verified else "the run was interrupted",
-    )
+    if journal.proves(shard):
+        return ShardOutcome.of(shard, PRESENT)
+    return ShardOutcome.of(shard, NOT_STARTED, reason="the run was interrupted")
 
 
 def _lists(
@@ -103,12 +96,7 @@ def _streamable(plan: DownloadPlan, started: float) -> DownloadReport:
     plan.output_folder.mkdir(parents=True, exist_ok=True)
     train, validation = _lists(plan, None, local=False)
     write_shard_lists(plan.output_folder, train=train, validation=validation, local=False)
-    outcomes = [
-        ShardOutcome(
-            sequence=s.sequence, key=s.key, relpath=s.relpath, size=s.size, sha1=s.sha1, status=LISTED
-        )
-        for s in plan.shards
-    ]
+    outcomes = [ShardOutcome.of(shard, LISTED) for shard in plan.shards]
     report = _report(plan, outcomes, started, expired=False, interrupted=False)
     report.write(plan.output_folder)
     return report
@@ -169,9 +157,9 @@ def download_atek_wds_sequences(
         stable_selection=stable_selection,
         allow_file_urls=allow_file_urls,
     )
+    warn_if_stale(plan.manifest)
     if not plan.local:
         return _streamable(plan, started)
-    warn_if_stale(plan.manifest)
     check_disk_space(plan.output_folder, plan.bytes_still_needed(overwrite=overwrite))
     plan.output_folder.mkdir(parents=True, exist_ok=True)
     (plan.output_folder / STATE_DIR).mkdir(exist_ok=True)

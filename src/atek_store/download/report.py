@@ -11,6 +11,7 @@ from typing import Any
 
 from atek_store.atomic import atomic_write_text
 from atek_store.errors import ManifestError
+from atek_store.manifest import ShardEntry
 
 __all__ = [
     "DOWNLOADED",
@@ -58,6 +59,19 @@ class ShardOutcome:
     def ok(self) -> bool:
         """True when the shard is on disk and verified."""
         return self.status in _GOOD
+
+    @classmethod
+    def of(cls, shard: ShardEntry, status: str, **details: Any) -> ShardOutcome:
+        """The outcome of ``shard`` with a status and optional details (reason, byte counts...)."""
+        return cls(
+            sequence=shard.sequence,
+            key=shard.key,
+            relpath=shard.relpath,
+            size=shard.size,
+            sha1=shard.sha1,
+            status=status,
+            **details,
+        )
 
 
 @dataclass(frozen=True)
@@ -135,15 +149,16 @@ class DownloadReport:
         if self.mode == "local":
             lines.append(
                 f"shards: {counts[DOWNLOADED]} downloaded and verified, "
-                f"{counts[PRESENT]} already verified (skipped), "
-                f"{len(self.failed)} failed"
+                f"{counts[PRESENT]} already verified (skipped), {counts[FAILED]} failed"
+                + (f", {counts[EXPIRED]} refused (URLs expired)" if counts[EXPIRED] else "")
+                + (f", {counts[NOT_STARTED]} not fetched (run stopped)" if counts[NOT_STARTED] else "")
             )
             rate = self.bytes_received / took if took > 0 else 0.0
             lines.append(
                 f"received {format_bytes(self.bytes_received)} in {took:.1f} s ({format_bytes(rate)}/s)"
             )
             for shard in self.failed[:50]:
-                lines.append(f"  FAILED {shard.relpath}: {shard.reason or shard.status}")
+                lines.append(f"  {shard.status.upper()} {shard.relpath}: {shard.reason or shard.status}")
             if len(self.failed) > 50:
                 lines.append(f"  ... and {len(self.failed) - 50} more (see {REPORT_FILE})")
         else:

@@ -17,13 +17,14 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from atek_store.download.fetch import Cancelled, PartialFile, fetch_once, hash_file
 from atek_store.download.progress import NullProgress, ProgressSink
 from atek_store.download.report import DOWNLOADED, EXPIRED, FAILED, NOT_STARTED, PRESENT, ShardOutcome
 from atek_store.download.state import StateJournal
 from atek_store.download.transport import Transport
-from atek_store.errors import TransferError, UrlsExpiredError, UsageError
+from atek_store.errors import IntegrityError, TransferError, UrlsExpiredError, UsageError
 from atek_store.manifest import ShardEntry
 
 __all__ = ["RetryPolicy", "TransferOptions", "run_transfers"]
@@ -96,17 +97,8 @@ class _Run:
         self.progress.shard_finished(outcome)
         return outcome
 
-    def _outcome(self, shard: ShardEntry, status: str, started: float, **extra: object) -> ShardOutcome:
-        return ShardOutcome(
-            sequence=shard.sequence,
-            key=shard.key,
-            relpath=shard.relpath,
-            size=shard.size,
-            sha1=shard.sha1,
-            status=status,
-            seconds=round(time.monotonic() - started, 3),
-            **extra,  # type: ignore[arg-type]
-        )
+    def _outcome(self, shard: ShardEntry, status: str, started: float, **details: Any) -> ShardOutcome:
+        return ShardOutcome.of(shard, status, seconds=round(time.monotonic() - started, 3), **details)
 
     def _already_verified(self, shard: ShardEntry, dest: Path) -> tuple[bool, int]:
         """(verified, bytes re-hashed): a state record proves it, or one read of the file does."""
@@ -169,6 +161,7 @@ class _Run:
         except OSError as error:
             return FAILED, f"cannot write {part.path}: {error.strerror or error}", attempts, 0
         best = resumed_from  # the furthest the .part has got; growing it is progress
+        suspect_prefix_dropped = False
         while not self.stop.is_set():
             attempts += 1
             try:
@@ -200,6 +193,11 @@ class _Run:
                     best = part.offset
                     failures = 0
                     _log.debug("%s: %s; resuming at byte %d", shard.relpath, error, part.offset)
+                    continue
+                if isinstance(error, IntegrityError) and part.bytes_rehashed and not suspect_prefix_dropped:
+                    # The bytes of a .part from an earlier run may be what was wrong: start clean at once.
+                    suspect_prefix_dropped = True
+                    _log.info("%s: %s; starting again from byte 0", shard.relpath, error)
                     continue
                 failures += 1
                 if failures > self.options.retry.retries:

@@ -10,6 +10,7 @@ said) set, or :class:`~atek_store.errors.UrlsExpiredError` for 401/403.
 from __future__ import annotations
 
 import email.utils
+import io
 import os
 import re
 import time
@@ -243,7 +244,7 @@ class FileTransport:
             return _FileResponse(handle, 200, {"Content-Length": str(size)})
         if offset >= size:
             handle.close()
-            return _FileResponse(open(os.devnull, "rb"), 416, {"Content-Range": f"bytes */{size}"})  # noqa: SIM115
+            return _FileResponse(io.BytesIO(), 416, {"Content-Range": f"bytes */{size}"})
         handle.seek(offset)
         return _FileResponse(handle, 206, {"Content-Range": f"bytes {offset}-{size - 1}/{size}"})
 
