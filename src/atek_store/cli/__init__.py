@@ -19,7 +19,14 @@ from atek_store.cli._errors import run_guarded
 __all__ = ["build_parser", "main"]
 
 # Subcommand modules, in the order ``--help`` lists them.
-_COMMANDS: tuple[str, ...] = ("download", "list", "configs", "verify")
+_COMMANDS: tuple[str, ...] = (
+    "download",
+    "list",
+    "configs",
+    "verify",
+    "demo",
+    "synth",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
