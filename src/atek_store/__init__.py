@@ -5,15 +5,67 @@ The public API is declared here once (sorted ``__all__``, checked by ``tests/tes
 
 from __future__ import annotations
 
+from atek_store._version import __version__
+from atek_store.catalog import CATALOG, CatalogEntry
+from atek_store.download import (
+    DownloadPlan,
+    DownloadReport,
+    ShardOutcome,
+    VerifyReport,
+    download_atek_wds_sequences,
+    plan_download,
+    verify_local_store,
+)
+from atek_store.manifest import (
+    ConfigManifest,
+    SequenceManifest,
+    ShardEntry,
+    UrlManifest,
+    load_manifest,
+)
 from atek_store.preprocess import PreprocessConfig, preprocess_many, preprocess_sequence
 from atek_store.preprocess import load_config as load_preprocess_config
-
-__version__ = "0.1.0"
+from atek_store.selection import Selection, SplitSpec, make_selection
+from atek_store.shardlists import load_yaml_and_extract_tar_list
+from atek_store.store import (
+    PublishReport,
+    ServerConfig,
+    StoreServer,
+    UrlSigner,
+    publish_store,
+    serve_store,
+    start_store_server,
+)
 
 __all__ = [
+    "CATALOG",
+    "CatalogEntry",
+    "ConfigManifest",
+    "DownloadPlan",
+    "DownloadReport",
     "PreprocessConfig",
+    "PublishReport",
+    "Selection",
+    "SequenceManifest",
+    "ServerConfig",
+    "ShardEntry",
+    "ShardOutcome",
+    "SplitSpec",
+    "StoreServer",
+    "UrlManifest",
+    "UrlSigner",
+    "VerifyReport",
     "__version__",
+    "download_atek_wds_sequences",
+    "load_manifest",
     "load_preprocess_config",
+    "load_yaml_and_extract_tar_list",
+    "make_selection",
+    "plan_download",
     "preprocess_many",
     "preprocess_sequence",
+    "publish_store",
+    "serve_store",
+    "start_store_server",
+    "verify_local_store",
 ]

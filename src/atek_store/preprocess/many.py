@@ -13,7 +13,6 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -21,6 +20,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from atek_store.atomic import atomic_write_text
 from atek_store.errors import UsageError
 from atek_store.preprocess.categories import CategoryMapping, load_category_mapping
 from atek_store.preprocess.config import PreprocessConfig, load_config
@@ -95,13 +95,7 @@ def find_sequences(raw_root: str | os.PathLike[str]) -> list[tuple[str, Path]]:
 
 
 def _write_json_atomically(path: Path, content: Any) -> None:
-    with tempfile.NamedTemporaryFile(
-        "w", dir=path.parent, prefix=f".{path.name}.", suffix=".part", delete=False, encoding="utf-8"
-    ) as handle:
-        json.dump(content, handle, indent=2, sort_keys=True)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(handle.name, path)
+    atomic_write_text(path, json.dumps(content, indent=2, sort_keys=True))
 
 
 def _finished(folder: Path, fingerprint: str) -> SequenceOutcome | str | None:
