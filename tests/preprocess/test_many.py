@@ -148,3 +148,19 @@ def test_sequences_are_found_and_chosen_by_name(raw_root: Path, efm_short: Path,
     empty.mkdir()
     with pytest.raises(UsageError, match="no raw sequence"):
         preprocess_many(efm_short, empty, output_root=tmp_path, use_ray=False)
+
+
+def test_the_output_root_is_publishable_as_a_store(
+    raw_root: Path, efm_short: Path, adt_mapping: Path, tmp_path: Path
+) -> None:
+    from atek_store.manifest import load_manifest
+    from atek_store.store import publish_store
+
+    output = tmp_path / "store"
+    preprocess_many(efm_short, raw_root, output_root=output, category_mapping=adt_mapping, use_ray=False)
+    report = publish_store(
+        output, dataset_name="AriaDigitalTwin", out=tmp_path / "urls.json", base_url="http://127.0.0.1:1/"
+    )
+    assert (report.configs, report.sequences, report.shards) == (("efm",), 2, 2)
+    manifest = load_manifest(tmp_path / "urls.json")
+    assert sorted(manifest.config("efm").sequences) == ["seq_a", "seq_b"]
