@@ -19,7 +19,7 @@ from atek_store.cli._errors import run_guarded
 __all__ = ["build_parser", "main"]
 
 # Subcommand modules, in the order ``--help`` lists them.
-_COMMANDS: tuple[str, ...] = ("synth",)
+_COMMANDS: tuple[str, ...] = ("synth", "inspect", "render")
 
 
 def build_parser() -> argparse.ArgumentParser:
