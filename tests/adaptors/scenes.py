@@ -25,12 +25,23 @@ class Placement:
     depth: float
     dimensions: tuple[float, float, float]
     category_id: int = 1  # chair
+    yaw: float = 0.0  # radians about the camera's y axis (0: aligned with the camera)
 
     def t_camera_object(self) -> np.ndarray:
         u, v = self.pixel
         x = (u - RGB.cx) / RGB.fx * self.depth
         y = (v - RGB.cy) / RGB.fy * self.depth
-        return np.concatenate([np.eye(3), np.array([[x], [y], [self.depth]])], axis=1)
+        c, s = np.cos(self.yaw), np.sin(self.yaw)
+        rotation = np.array([[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]])
+        return np.concatenate([rotation, np.array([[x], [y], [self.depth]])], axis=1)
+
+    def corners_camera(self) -> np.ndarray:
+        """``[8, 3]`` corners in the camera frame, corner i with signs from bits (4, 2, 1) of i."""
+        pose = self.t_camera_object()
+        signs = np.array([[(i >> 2) & 1, (i >> 1) & 1, i & 1] for i in range(8)], dtype=np.float64) * 2 - 1
+        local = signs * np.asarray(self.dimensions) / 2
+        corners: np.ndarray = local @ pose[:, :3].T + pose[:, 3]
+        return corners
 
 
 def t_world_camera() -> np.ndarray:

@@ -9,6 +9,7 @@ in its category's colour and labelled with the category name.
 from __future__ import annotations
 
 import colorsys
+import dataclasses
 import os
 import tempfile
 from collections.abc import Mapping
@@ -76,6 +77,8 @@ class Panel:
     width: int
     height: int
     scale: float
+    boxes_2d: int = 0  # rectangles drawn on this frame
+    boxes_3d: int = 0  # wireframes with at least one visible edge drawn on this frame
 
     def to_canvas(self, pixels: np.ndarray) -> np.ndarray:
         """Frame pixel coordinates ``[..., 2]`` (pixel centres at integers) -> canvas coordinates."""
@@ -140,11 +143,11 @@ def _frame_picture(view: FrameView) -> Image.Image:
             low, high = np.percentile(depth[valid], [2, 98])
             farness = np.clip((depth - low) / max(float(high - low), 1e-6), 0.0, 1.0)
             picture[valid] = _DEPTH_COLOURS[np.round(farness[valid] * 255).astype(np.intp)]
-        return Image.fromarray(picture, "RGB")
+        return Image.fromarray(picture)
     array = image.to(torch.uint8).numpy()
     if array.shape[0] == 1:
-        return Image.fromarray(array[0], "L").convert("RGB")
-    return Image.fromarray(np.ascontiguousarray(array[:3].transpose(1, 2, 0)), "RGB")
+        return Image.fromarray(np.ascontiguousarray(array[0])).convert("RGB")
+    return Image.fromarray(np.ascontiguousarray(array[:3].transpose(1, 2, 0)))
 
 
 def _ids_and_names(gt: Mapping[str, Any], count: int) -> tuple[list[int], list[str]]:
@@ -265,11 +268,12 @@ def render_sample(sample: Mapping[str, Any], options: RenderOptions | None = Non
         max(round(row[c].width * scale) for row in views if c < len(row)) for c in range(columns)
     ]
     row_heights = [max(round(view.height * scale) for view in row) for row in views]
-    canvas_width = sum(column_widths) + _GAP * (columns + 1)
+    title = f"{sample.get('__key__', '')}   sequence {sample.get('sequence_name', '?')}"
+    title_width = int(caption_font.getbbox(title)[2]) + 2 * _GAP
+    canvas_width = max(sum(column_widths) + _GAP * (columns + 1), title_width)
     canvas_height = title_height + sum(h + caption_height + _GAP for h in row_heights) + _GAP
     canvas = Image.new("RGB", (canvas_width, canvas_height), _BACKGROUND)
     draw = ImageDraw.Draw(canvas)
-    title = f"{sample.get('__key__', '')}   sequence {sample.get('sequence_name', '?')}"
     draw.text((_GAP, 6), title, fill=_TEXT, font=caption_font)
 
     panels: list[Panel] = []
@@ -290,7 +294,7 @@ def render_sample(sample: Mapping[str, Any], options: RenderOptions | None = Non
             picture, boxes_2d, boxes_3d = _draw_frame(view, panel, options)
             canvas.paste(picture, (panel.left, panel.top))
             draw.text((left, top + 3), _caption(view), fill=_TEXT, font=caption_font)
-            panels.append(panel)
+            panels.append(dataclasses.replace(panel, boxes_2d=boxes_2d, boxes_3d=boxes_3d))
             drawn_2d += boxes_2d
             drawn_3d += boxes_3d
             left += column_widths[column] + _GAP
