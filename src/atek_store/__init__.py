@@ -5,8 +5,61 @@ The public API is declared here once (sorted ``__all__``, checked by ``tests/tes
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from atek_store._version import __version__
+from atek_store.catalog import CATALOG, CatalogEntry
+from atek_store.download import (
+    DownloadPlan,
+    DownloadReport,
+    ShardOutcome,
+    VerifyReport,
+    download_atek_wds_sequences,
+    plan_download,
+    verify_local_store,
+)
+from atek_store.manifest import (
+    ConfigManifest,
+    SequenceManifest,
+    ShardEntry,
+    UrlManifest,
+    load_manifest,
+)
+from atek_store.selection import Selection, SplitSpec, make_selection
+from atek_store.shardlists import load_yaml_and_extract_tar_list
+from atek_store.store import (
+    PublishReport,
+    ServerConfig,
+    StoreServer,
+    UrlSigner,
+    publish_store,
+    serve_store,
+    start_store_server,
+)
 
 __all__ = [
+    "CATALOG",
+    "CatalogEntry",
+    "ConfigManifest",
+    "DownloadPlan",
+    "DownloadReport",
+    "PublishReport",
+    "Selection",
+    "SequenceManifest",
+    "ServerConfig",
+    "ShardEntry",
+    "ShardOutcome",
+    "SplitSpec",
+    "StoreServer",
+    "UrlManifest",
+    "UrlSigner",
+    "VerifyReport",
     "__version__",
+    "download_atek_wds_sequences",
+    "load_manifest",
+    "load_yaml_and_extract_tar_list",
+    "make_selection",
+    "plan_download",
+    "publish_store",
+    "serve_store",
+    "start_store_server",
+    "verify_local_store",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["cache_dir", "env_rank_world", "log_level", "progress_disabled"]
+__all__ = ["cache_dir", "env_rank_world", "log_level", "progress_disabled", "store_secret"]
 
 
 def log_level() -> str:
@@ -34,3 +34,13 @@ def env_rank_world() -> tuple[int, int]:
     rank = int(os.environ.get("RANK", "0"))
     world = int(os.environ.get("WORLD_SIZE", "1"))
     return rank, world
+
+
+def store_secret() -> str | None:
+    """The HMAC secret for signing and checking store URLs (``ATEK_STORE_SECRET``), or None.
+
+    ``atek-store publish --sign`` and ``atek-store serve`` fall back on it when ``--secret`` is not
+    given, so that the secret need not appear in the process list or the shell history.
+    """
+    value = os.environ.get("ATEK_STORE_SECRET")
+    return value if value else None

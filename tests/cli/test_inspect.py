@@ -21,9 +21,9 @@ def test_inspect_a_shard(golden_dir: Path, capsys: pytest.CaptureFixture[str]) -
     assert "1 sample, sequence adt_test_seq" in out
     assert "AdtPublicRelease2023_AtekDataSample_000000" in out
     assert "mfcd#camera-rgb+images" in out
-    assert "uint8    [1, 3, 1408, 1408]" in out
-    assert "gt_data.obb3_gt.camera-rgb.ts_world_object    float32  [91, 3, 4]" in out
-    assert "camera-rgb  LINEAR  1 frame  1408x1408x3" in out
+    assert re.search(r"mfcd#camera-rgb\+images\s+uint8\s+\[1, 3, 1408, 1408\]", out)
+    assert re.search(r"gt_data.obb3_gt.camera-rgb.ts_world_object\s+float32\s+\[91, 3, 4\]", out)
+    assert re.search(r"camera-rgb\s+LINEAR\s+1 frame\s+1408x1408x3\s+87551170813262\s+1330", out)
     # 91 objects: 47 'other', 11 bottles, 8 doors, ...
     assert "obb3_gt camera-rgb: 91 objects: other 47, bottle 11, door 8" in out
 
@@ -33,7 +33,8 @@ def test_inspect_one_sample_of_an_efm_shard(golden_dir: Path, capsys: pytest.Cap
     out = capsys.readouterr().out
     assert "sample 1: _AtekDataSample_000001" in out
     lines = out.splitlines()
-    cameras = [line.split()[0] for line in lines[lines.index("cameras") + 1 : lines.index("cameras") + 5]]
+    header = next(i for i, line in enumerate(lines) if line.split()[:2] == ["camera", "model"])
+    cameras = [line.split()[0] for line in lines[header + 2 : header + 6]]
     assert cameras == ["camera-rgb", "camera-slam-left", "camera-slam-right", "camera-rgb-depth"]
     assert re.search(r"camera-slam-left\s+FISHEYE624\s+2 frames\s+320x240x1", out)
     assert re.search(r"camera-rgb-depth\s+\(rgb calibration\)\s+2 frames\s+240x240x1", out)

@@ -13,13 +13,25 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from atek_store import __version__, settings
+from atek_store import settings
+from atek_store._version import __version__
 from atek_store.cli._errors import run_guarded
 
 __all__ = ["build_parser", "main"]
 
 # Subcommand modules, in the order ``--help`` lists them.
-_COMMANDS: tuple[str, ...] = ("synth", "inspect", "render")
+_COMMANDS: tuple[str, ...] = (
+    "demo",
+    "download",
+    "list",
+    "configs",
+    "verify",
+    "inspect",
+    "render",
+    "synth",
+    "publish",
+    "serve",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,6 +8,7 @@ import json
 import sys
 from typing import Any
 
+from atek_store.cli._table import render_table
 from atek_store.viz import SampleSummary, ShardSummary, redact_url, summarize_shard
 
 __all__ = ["add_parser", "format_summary"]
@@ -58,12 +59,8 @@ def _as_json(summary: ShardSummary) -> dict[str, Any]:
     return data
 
 
-def _table(rows: list[list[str]], indent: str = "  ") -> list[str]:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return [
-        indent + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    ]
+def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    return ["  " + line for line in render_table(headers, rows).splitlines()]
 
 
 def _counts(counts: dict[str, int]) -> str:
@@ -71,18 +68,18 @@ def _counts(counts: dict[str, int]) -> str:
 
 
 def _sample_details(sample: SampleSummary) -> list[str]:
-    lines = [f"sample {sample.index}: {sample.key}   sequence {sample.sequence_name or '?'}", "", "keys"]
+    lines = [f"sample {sample.index}: {sample.key}   sequence {sample.sequence_name or '?'}", ""]
     rows = []
     for key in sample.keys:
         shape = f"[{', '.join(str(d) for d in key.shape)}]" if key.shape is not None else ""
         rows.append([key.key, key.dtype or key.kind, shape, key.note])
-    lines += _table(rows) if rows else ["  none"]
-    lines += ["", "cameras"]
+    lines += _table(["key", "dtype", "shape", "value"], rows) if rows else ["keys: none"]
+    lines.append("")
     rows = []
     for camera in sample.cameras:
         times = camera.timestamps_ns
-        span = f"t {times[0]}" + (f" .. {times[-1]} ns" if len(times) > 1 else " ns") if times else ""
-        ids = f"frame ids {', '.join(str(i) for i in camera.frame_ids)}" if camera.frame_ids else ""
+        span = (f"{times[0]} .. {times[-1]}" if len(times) > 1 else str(times[0])) if times else ""
+        ids = ", ".join(str(i) for i in camera.frame_ids)
         rows.append(
             [
                 camera.label,
@@ -93,7 +90,11 @@ def _sample_details(sample: SampleSummary) -> list[str]:
                 ids,
             ]
         )
-    lines += _table(rows) if rows else ["  none"]
+    lines += (
+        _table(["camera", "model", "frames", "WxHxC", "capture time (ns)", "frame ids"], rows)
+        if rows
+        else ["cameras: none"]
+    )
     lines += ["", "ground truth (objects per category)"]
     if not sample.ground_truth:
         lines.append("  none")
@@ -119,13 +120,13 @@ def format_summary(summary: ShardSummary) -> str:
     )
     if not summary.samples:
         return "\n".join(lines) + "\n"
-    rows = [["#", "key", "sequence", "frames", "objects"]]
+    rows = []
     for sample in summary.samples:
         objects = sum(sample.objects_per_category().values())
         rows.append(
             [str(sample.index), sample.key, sample.sequence_name or "?", str(sample.frames), str(objects)]
         )
-    lines += [""] + _table(rows)
+    lines += [""] + _table(["#", "key", "sequence", "frames", "objects"], rows)
     lines += [
         "",
         f"objects per category (distinct per sample, all samples): {_counts(summary.objects_per_category())}",

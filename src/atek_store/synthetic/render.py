@@ -43,76 +43,88 @@ def _shade(normal_world: np.ndarray) -> np.ndarray:
     return np.asarray(0.45 + 0.55 * np.clip(-(normal_world @ _LIGHT), 0.0, 1.0))
 
 
+def _screen_window(corners_camera: np.ndarray, camera: SyntheticCamera) -> tuple[slice, slice] | None:
+    """Rows and columns a box can cover (its projected corners' bounds); everything if it straddles z = 0."""
+    full = (slice(0, camera.height), slice(0, camera.width))
+    if (corners_camera[:, 2] <= 1e-3).any():
+        return None if (corners_camera[:, 2] <= 1e-3).all() else full
+    u = camera.fx * corners_camera[:, 0] / corners_camera[:, 2] + camera.cx
+    v = camera.fy * corners_camera[:, 1] / corners_camera[:, 2] + camera.cy
+    c0, c1 = max(0, int(np.floor(u.min()))), min(camera.width, int(np.ceil(u.max())) + 1)
+    r0, r1 = max(0, int(np.floor(v.min()))), min(camera.height, int(np.ceil(v.max())) + 1)
+    if c0 >= c1 or r0 >= r1:
+        return None
+    return slice(r0, r1), slice(c0, c1)
+
+
 def render_view(scene: Scene, camera: SyntheticCamera, t_world_camera: np.ndarray) -> Rendering:
     """Render ``scene`` as seen by ``camera`` placed at ``t_world_camera`` (float64 ``[3, 4]``)."""
     height, width = camera.height, camera.width
     u, v = np.meshgrid(np.arange(width, dtype=np.float64), np.arange(height, dtype=np.float64))
+    # z = 1, so a ray's parameter t is the z-depth of what it hits
     rays_camera = np.stack(
         [(u - camera.cx) / camera.fx, (v - camera.cy) / camera.fy, np.ones_like(u)], axis=-1
     )
-    rays_camera = rays_camera.reshape(-1, 3)  # z = 1, so the ray parameter t is the z-depth
     rotation, origin = t_world_camera[:, :3], t_world_camera[:, 3]
-    rays_world = rays_camera @ rotation.T
-    count = rays_world.shape[0]
-
-    best_t = np.full(count, np.inf)
-    best_index = np.full(count, -1, dtype=np.int32)
-    colour = np.zeros((count, 3))
-    covered = np.zeros(len(scene.boxes), dtype=np.int64)
+    rays_world = rays_camera @ rotation.T  # [H, W, 3]
 
     # The room, seen from inside: the ray leaves through the nearest of the six planes.
     room_min, room_max = scene.room.minimum, scene.room.maximum
     with np.errstate(divide="ignore", invalid="ignore"):
         exits = np.where(rays_world > 0, (room_max - origin) / rays_world, (room_min - origin) / rays_world)
     exits = np.where(np.isfinite(exits) & (exits > 0), exits, np.inf)
-    axis = np.argmin(exits, axis=1)
-    best_t = exits[np.arange(count), axis]
-    hit = origin + rays_world * best_t[:, None]
-    floor = (axis == 1) & (rays_world[:, 1] < 0)
-    checker = (np.floor(hit[:, 0] * 2) + np.floor(hit[:, 2] * 2)) % 2
-    colour[:] = np.array([0.78, 0.76, 0.72]) * (0.85 + 0.15 * (hit[:, 1:2] / scene.room.height))
+    axis = np.argmin(exits, axis=-1)
+    best_t = np.take_along_axis(exits, axis[..., None], axis=-1)[..., 0]
+    hit = origin + rays_world * best_t[..., None]
+    floor = (axis == 1) & (rays_world[..., 1] < 0)
+    checker = (np.floor(hit[..., 0] * 2) + np.floor(hit[..., 2] * 2)) % 2
+    colour = np.array([0.78, 0.76, 0.72]) * (0.85 + 0.15 * (hit[..., 1:2] / scene.room.height))
     colour[floor] = np.where(checker[floor, None] > 0, 0.55, 0.42) * np.array([0.9, 0.85, 0.8])
+    best_index = np.full((height, width), -1, dtype=np.int32)
+    covered = np.zeros(len(scene.boxes), dtype=np.int64)
 
     for index, box in enumerate(scene.boxes):
         r_wo, t_wo = box.t_world_object[:, :3], box.t_world_object[:, 3]
+        window = _screen_window((box.corners_world() - origin) @ rotation, camera)
+        if window is None:
+            continue
+        rays_object = rays_world[window] @ r_wo  # [h, w, 3]
         origin_object = r_wo.T @ (origin - t_wo)
-        rays_object = rays_world @ r_wo
         half = np.asarray(box.dimensions) / 2.0
         with np.errstate(divide="ignore", invalid="ignore"):
             t1 = (-half - origin_object) / rays_object
             t2 = (half - origin_object) / rays_object
         near = np.nan_to_num(np.minimum(t1, t2), nan=-np.inf)
         far = np.nan_to_num(np.maximum(t1, t2), nan=np.inf)
-        entry_axis = np.argmax(near, axis=1)
-        t_in = near[np.arange(count), entry_axis]
-        t_out = far.min(axis=1)
+        entry_axis = np.argmax(near, axis=-1)
+        t_in = np.take_along_axis(near, entry_axis[..., None], axis=-1)[..., 0]
+        t_out = far.min(axis=-1)
         hits = (t_in <= t_out) & (t_in > 1e-6)
         covered[index] = int(hits.sum())
-        nearer = hits & (t_in < best_t)
+        best_window = best_t[window]
+        nearer = hits & (t_in < best_window)
         if not nearer.any():
             continue
-        best_t[nearer] = t_in[nearer]
-        best_index[nearer] = index
+        best_window[nearer] = t_in[nearer]
+        best_index[window][nearer] = index
         normal_object = np.zeros((int(nearer.sum()), 3))
-        ray_sign = np.sign(rays_object[nearer, entry_axis[nearer]])
+        ray_sign = np.sign(np.take_along_axis(rays_object, entry_axis[..., None], axis=-1)[..., 0][nearer])
         normal_object[np.arange(normal_object.shape[0]), entry_axis[nearer]] = -ray_sign
         shade = _shade(normal_object @ r_wo.T)
-        colour[nearer] = _category_colour(box.category_id) * shade[:, None]
+        colour[window][nearer] = _category_colour(box.category_id) * shade[:, None]
 
     visible = np.bincount(best_index[best_index >= 0], minlength=len(scene.boxes)).astype(np.int64)
-    rgb = np.clip(colour * 255.0 + 0.5, 0, 255).astype(np.uint8).reshape(height, width, 3)
+    rgb = np.clip(colour * 255.0 + 0.5, 0, 255).astype(np.uint8)
     if camera.channels == 1:
-        gray = (rgb @ np.array([0.299, 0.587, 0.114])).clip(0, 255).astype(np.uint8)
-        image = gray[None]
+        image = (rgb @ np.array([0.299, 0.587, 0.114])).clip(0, 255).astype(np.uint8)[None]
     else:
         image = np.ascontiguousarray(rgb.transpose(2, 0, 1))
-    z_depth = best_t.reshape(height, width)
-    distance = z_depth * np.linalg.norm(rays_camera, axis=1).reshape(height, width)
+    distance = best_t * np.linalg.norm(rays_camera, axis=-1)
     return Rendering(
         image=image,
-        z_depth=z_depth.astype(np.float32),
+        z_depth=best_t.astype(np.float32),
         distance=distance.astype(np.float32),
-        object_index=best_index.reshape(height, width),
+        object_index=best_index,
         covered_pixels=covered,
         visible_pixels=visible,
     )

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import colorsys
 import dataclasses
+import io
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw, ImageFont
 
+from atek_store.atomic import atomic_write_bytes
 from atek_store.categories import category_name
 from atek_store.errors import UsageError
 from atek_store.geometry import compose, invert
@@ -106,19 +107,19 @@ class RenderedSample:
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the image (format from the suffix, e.g. ``.png``) atomically: temp file, then rename."""
         target = Path(path)
-        image_format = Image.registered_extensions().get(target.suffix.lower())
-        if image_format is None:
-            raise UsageError(f"--out {target}: unknown image suffix {target.suffix!r}; use .png")
+        image_format = _image_format(target)
         target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                self.image.save(stream, format=image_format)
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        encoded = io.BytesIO()
+        self.image.save(encoded, format=image_format)
+        atomic_write_bytes(target, encoded.getvalue())
         return target
+
+
+def _image_format(target: Path) -> str:
+    image_format = Image.registered_extensions().get(target.suffix.lower())
+    if image_format is None:
+        raise UsageError(f"--out {target}: unknown image suffix {target.suffix!r}; use .png")
+    return image_format
 
 
 def category_colour(category_id: int) -> tuple[int, int, int]:
@@ -312,8 +313,7 @@ def render_shard_sample(
 ) -> RenderedSample:
     """Read sample ``index`` of a shard (path or http(s) URL), draw it and write the image to ``out``."""
     target = Path(out)
-    if Image.registered_extensions().get(target.suffix.lower()) is None:
-        raise UsageError(f"--out {target}: unknown image suffix {target.suffix!r}; use .png")
+    _image_format(target)  # refuse a bad --out before reading anything
     rendered = render_sample(read_sample(source, index, timeouts=timeouts), options)
     rendered.save(target)
     return rendered

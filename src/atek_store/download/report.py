@@ -1,0 +1,205 @@
+"""What a download run did, per shard and in total; written as JSON next to the YAML lists."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from atek_store.atomic import atomic_write_text
+from atek_store.errors import ManifestError
+from atek_store.manifest import ShardEntry
+
+__all__ = [
+    "DOWNLOADED",
+    "EXPIRED",
+    "FAILED",
+    "LISTED",
+    "NOT_STARTED",
+    "PRESENT",
+    "REPORT_FILE",
+    "DownloadReport",
+    "ShardOutcome",
+    "format_bytes",
+    "load_report",
+]
+
+REPORT_FILE = "download_report.json"
+DOWNLOADED = "downloaded"  # fetched in this run, size and sha1 verified
+PRESENT = "present"  # already on disk and verified (state record or one re-hash)
+FAILED = "failed"  # gave up after the allowed retries, or a permanent error
+EXPIRED = "expired"  # the server refused the signed URL (401/403)
+NOT_STARTED = "not_started"  # the run stopped (URLs expired, interrupted) before this shard
+LISTED = "listed"  # streamable mode: written to the YAML, not downloaded
+_GOOD = frozenset({DOWNLOADED, PRESENT})
+
+
+@dataclass(frozen=True)
+class ShardOutcome:
+    """The fate of one shard in one run."""
+
+    sequence: str
+    key: str
+    relpath: str
+    size: int
+    sha1: str
+    status: str
+    reason: str | None = None
+    attempts: int = 0
+    bytes_received: int = 0
+    bytes_hashed: int = 0
+    bytes_rehashed: int = 0
+    resumed_from: int = 0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when the shard is on disk and verified."""
+        return self.status in _GOOD
+
+    @classmethod
+    def of(cls, shard: ShardEntry, status: str, **details: Any) -> ShardOutcome:
+        """The outcome of ``shard`` with a status and optional details (reason, byte counts...)."""
+        return cls(
+            sequence=shard.sequence,
+            key=shard.key,
+            relpath=shard.relpath,
+            size=shard.size,
+            sha1=shard.sha1,
+            status=status,
+            **details,
+        )
+
+
+@dataclass(frozen=True)
+class DownloadReport:
+    """A whole run: inputs, selection, per-shard outcomes and totals."""
+
+    config_name: str
+    input_json_path: str
+    input_json_sha256: str
+    output_folder: str
+    mode: str  # "local" or "streamable"
+    random_seed: int
+    selection_rule: str
+    max_num_sequences: int | None
+    train_val_split_ratio: float
+    split_source: str
+    selected_sequences: tuple[str, ...]
+    train_sequences: tuple[str, ...]
+    validation_sequences: tuple[str, ...]
+    shards: tuple[ShardOutcome, ...]
+    started_at: float
+    finished_at: float
+    urls_expired: bool = False
+    interrupted: bool = False
+    tool_version: str = ""
+    yaml_files: tuple[str, ...] = field(default_factory=tuple)
+
+    def count(self, status: str) -> int:
+        """Number of shards with a given status."""
+        return sum(1 for shard in self.shards if shard.status == status)
+
+    @property
+    def failed(self) -> tuple[ShardOutcome, ...]:
+        """Shards that are not verified on disk (local mode)."""
+        if self.mode != "local":
+            return ()
+        return tuple(shard for shard in self.shards if not shard.ok)
+
+    @property
+    def ok(self) -> bool:
+        """True when every selected shard ended verified (or was listed, in streamable mode)."""
+        return not self.failed and not self.urls_expired and not self.interrupted
+
+    @property
+    def bytes_received(self) -> int:
+        """Body bytes received from the server in this run."""
+        return sum(shard.bytes_received for shard in self.shards)
+
+    @property
+    def total_bytes(self) -> int:
+        """Size of every selected shard."""
+        return sum(shard.size for shard in self.shards)
+
+    def to_json(self) -> str:
+        """The report as pretty JSON (shards keep their order)."""
+        data = asdict(self)
+        data["summary"] = dict(Counter(shard.status for shard in self.shards))
+        return json.dumps(data, indent=2) + "\n"
+
+    def write(self, folder: str | Path) -> Path:
+        """Write ``download_report.json`` into ``folder`` atomically."""
+        path = Path(folder) / REPORT_FILE
+        atomic_write_text(path, self.to_json())
+        return path
+
+    def summary_lines(self) -> list[str]:
+        """A human summary: sequences, shard counts by outcome, each failure and its reason, bytes, time."""
+        counts = Counter(shard.status for shard in self.shards)
+        took = max(0.0, self.finished_at - self.started_at)
+        lines = [
+            f"config {self.config_name}: {len(self.selected_sequences)} sequences "
+            f"({len(self.train_sequences)} train, {len(self.validation_sequences)} validation), "
+            f"{len(self.shards)} shards, {format_bytes(self.total_bytes)}",
+        ]
+        if self.mode == "local":
+            lines.append(
+                f"shards: {counts[DOWNLOADED]} downloaded and verified, "
+                f"{counts[PRESENT]} already verified (skipped), {counts[FAILED]} failed"
+                + (f", {counts[EXPIRED]} refused (URLs expired)" if counts[EXPIRED] else "")
+                + (f", {counts[NOT_STARTED]} not fetched (run stopped)" if counts[NOT_STARTED] else "")
+            )
+            rate = self.bytes_received / took if took > 0 else 0.0
+            lines.append(
+                f"received {format_bytes(self.bytes_received)} in {took:.1f} s ({format_bytes(rate)}/s)"
+            )
+            for shard in self.failed[:50]:
+                lines.append(f"  {shard.status.upper()} {shard.relpath}: {shard.reason or shard.status}")
+            if len(self.failed) > 50:
+                lines.append(f"  ... and {len(self.failed) - 50} more (see {REPORT_FILE})")
+        else:
+            lines.append(f"listed {counts[LISTED]} shard URLs in the streamable YAMLs")
+        return lines
+
+
+def format_bytes(count: float) -> str:
+    """``1.5 GiB``-style sizes."""
+    value = float(count)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(value) < 1024 or unit == "TiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} TiB"  # pragma: no cover - the loop always returns
+
+
+def _tuple_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+    names = {f.name for f in fields(DownloadReport)}
+    out = {key: value for key, value in data.items() if key in names}
+    for key in ("selected_sequences", "train_sequences", "validation_sequences", "yaml_files"):
+        out[key] = tuple(out.get(key, ()))
+    shard_names = {f.name for f in fields(ShardOutcome)}
+    out["shards"] = tuple(
+        ShardOutcome(**{key: value for key, value in shard.items() if key in shard_names})
+        for shard in out.get("shards", ())
+    )
+    return out
+
+
+def load_report(path: str | Path) -> DownloadReport:
+    """Read a ``download_report.json`` back.
+
+    Raises:
+        ManifestError: the file is missing or not a report this tool wrote.
+    """
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return DownloadReport(**_tuple_fields(data))
+    except FileNotFoundError:
+        raise ManifestError(f"download report not found: {path}", path=str(path)) from None
+    except (OSError, ValueError, TypeError, AttributeError) as error:
+        raise ManifestError(f"{path} is not a download report: {error}", path=str(path)) from None
