@@ -28,6 +28,12 @@ and their message says what to do. They pickle cleanly (they cross DataLoader wo
     ├── StoreError(RuntimeError)                publishing or serving a store failed
     │   └── SignatureError(PermissionError)     a signed URL is invalid or expired (server side)
     └── PreprocessError(RuntimeError)           turning raw Aria recordings into shards failed
+
+Warnings (filter them with ``warnings.filterwarnings``)::
+
+    AtekStoreWarning(UserWarning)
+    ├── SkippedSampleWarning                    the opt-in loader handler skipped a bad sample or shard
+    └── ShardSplitWarning                       fewer shards than ranks x workers: some readers sit idle
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ from typing import Any
 __all__ = [
     "AdaptorError",
     "AtekStoreError",
+    "AtekStoreWarning",
     "CacheError",
     "ConfigError",
     "FormatError",
@@ -48,7 +55,9 @@ __all__ = [
     "ManifestError",
     "PreprocessError",
     "ShardListError",
+    "ShardSplitWarning",
     "SignatureError",
+    "SkippedSampleWarning",
     "StoreError",
     "TransferError",
     "TruncatedShardError",
@@ -183,3 +192,15 @@ class SignatureError(StoreError, PermissionError):
 
 class PreprocessError(AtekStoreError, RuntimeError):
     """Turning a raw Aria recording into shards failed."""
+
+
+class AtekStoreWarning(UserWarning):
+    """Base of every warning atek-store issues."""
+
+
+class SkippedSampleWarning(AtekStoreWarning):
+    """The loader's opt-in error handler skipped a bad sample (or the unreadable rest of a shard)."""
+
+
+class ShardSplitWarning(AtekStoreWarning):
+    """There are fewer shards than ranks x DataLoader workers, so some readers get no shard."""

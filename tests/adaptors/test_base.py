@@ -79,3 +79,11 @@ def test_get_dict_key_mapping_all_is_a_fresh_copy() -> None:
     mapping = DepthAdaptor.get_dict_key_mapping_all()
     mapping["x"] = "y"
     assert "x" not in DepthAdaptor.key_mapping
+
+
+def test_a_user_adaptor_gets_a_dataloader_of_lists(golden_dir: Path) -> None:
+    shard = str(golden_dir / "wds" / "adt_efm_short" / "shards-0000.tar")
+    (batch,) = list(DepthAdaptor().create_dataloader([shard], batch_size=4))
+    assert isinstance(batch, list)
+    assert [item["key"] for item in batch] == ["_AtekDataSample_000000", "_AtekDataSample_000001"]
+    assert batch[1]["depth"].shape == (2, 240, 240)

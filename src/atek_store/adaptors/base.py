@@ -10,10 +10,12 @@ the remapped sample. Subclass :class:`ModelAdaptor`, set ``key_mapping`` and imp
 from __future__ import annotations
 
 import abc
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, ClassVar, TypeVar
 
 from atek_store.errors import AdaptorError
+from atek_store.loading import AtekDataLoader, create_native_atek_dataloader, simple_list_collation_fn
 
 __all__ = ["KEPT_KEYS", "ModelAdaptor", "describe_sample", "remap_keys"]
 
@@ -41,7 +43,8 @@ class ModelAdaptor(abc.ABC):
     :class:`~atek_store.errors.AdaptorError` that names the sample and the key.
 
     The adaptor itself is the loader's ``data_transform_fn`` (it maps an iterator of samples to an
-    iterator of converted samples), and :meth:`adapt` converts one sample as read from a shard.
+    iterator of converted samples), :meth:`create_dataloader` gives a ready DataLoader, and
+    :meth:`adapt` converts one sample as read from a shard.
     """
 
     #: ATEK key -> model key. Keys not listed are dropped before :meth:`convert` sees the sample.
@@ -70,6 +73,34 @@ class ModelAdaptor(abc.ABC):
     def adapt(self, sample: Mapping[str, Any]) -> dict[str, Any] | None:
         """Remap and convert one sample as decoded from a shard (e.g. by ``iter_shard``)."""
         return self.convert(remap_keys(sample, self.key_mapping))
+
+    def create_dataloader(
+        self,
+        urls: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+        batch_size: int | None = None,
+        repeat_flag: bool = False,
+        shuffle_flag: bool = False,
+        num_workers: int = 0,
+        **options: Any,
+    ) -> AtekDataLoader:
+        """A DataLoader of this adaptor's samples; batches (``batch_size`` given) are plain lists.
+
+        Keys are remapped with ``key_mapping`` (unmapped members are not even decoded), samples
+        converted by :meth:`transform`. ``options`` go to
+        :func:`~atek_store.create_native_atek_dataloader` (``seed``, ``cache_dir``, ``handler``,
+        ``nodesplitter``, ...).
+        """
+        return create_native_atek_dataloader(
+            urls,
+            dict_key_mapping=self.get_dict_key_mapping_all(),
+            data_transform_fn=self,
+            collation_fn=simple_list_collation_fn,
+            batch_size=batch_size,
+            repeat_flag=repeat_flag,
+            shuffle_flag=shuffle_flag,
+            num_workers=num_workers,
+            **options,
+        )
 
     def require(self, sample: Mapping[str, Any], model_key: str, kind: type[_T]) -> _T:
         """``sample[model_key]``, checked to be a ``kind``; an AdaptorError naming the sample otherwise."""

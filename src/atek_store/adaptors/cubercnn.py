@@ -19,6 +19,7 @@ the derived quantities are rounded to float32 at the same points, so results agr
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -29,8 +30,9 @@ from atek_store.adaptors.base import ModelAdaptor
 from atek_store.adaptors.instances import instance_structures
 from atek_store.errors import UsageError
 from atek_store.geometry import LINEAR, compose, invert, orthonormalize
+from atek_store.loading import AtekDataLoader
 
-__all__ = ["CubeRCNNModelAdaptor", "ObjectFilter"]
+__all__ = ["CubeRCNNModelAdaptor", "ObjectFilter", "create_atek_dataloader_as_cubercnn"]
 
 CAMERA = "camera-rgb"
 
@@ -259,3 +261,28 @@ class CubeRCNNModelAdaptor(ModelAdaptor):
                 f"expected [{expected}]",
             )
         return value
+
+
+def create_atek_dataloader_as_cubercnn(
+    urls: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    batch_size: int | None = None,
+    repeat_flag: bool = False,
+    shuffle_flag: bool = False,
+    num_workers: int = 0,
+    **options: Any,
+) -> AtekDataLoader:
+    """ATEK cubercnn shards as CubeRCNN inputs, as the original function of this name gives them.
+
+    Each item is one converted sample (``batch_size=None``) or a plain list of them. ``options``
+    go to :func:`~atek_store.create_native_atek_dataloader` (``seed``, ``cache_dir``, ``handler``,
+    ...); the adaptor's thresholds are the original's defaults (build a
+    :class:`CubeRCNNModelAdaptor` and call its ``create_dataloader`` for others).
+    """
+    return CubeRCNNModelAdaptor().create_dataloader(
+        urls,
+        batch_size=batch_size,
+        repeat_flag=repeat_flag,
+        shuffle_flag=shuffle_flag,
+        num_workers=num_workers,
+        **options,
+    )

@@ -12,12 +12,9 @@ from atek_store.viz.render import (
     render_shard_sample,
 )
 from atek_store.viz.source import (
-    HttpTimeouts,
-    is_url,
     iter_shard_samples,
     open_shard,
     read_sample,
-    redact_url,
 )
 from atek_store.viz.summary import (
     CameraSummary,
@@ -36,7 +33,6 @@ __all__ = [
     "CameraSummary",
     "FrameView",
     "GroundTruthSummary",
-    "HttpTimeouts",
     "KeySummary",
     "Panel",
     "ProjectedBox",
@@ -49,12 +45,10 @@ __all__ = [
     "category_colour",
     "clip_segment",
     "frame_views",
-    "is_url",
     "iter_shard_samples",
     "open_shard",
     "project_boxes",
     "read_sample",
-    "redact_url",
     "render_sample",
     "render_shard_sample",
     "summarize_sample",

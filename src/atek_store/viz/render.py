@@ -25,8 +25,9 @@ from atek_store.atomic import atomic_write_bytes
 from atek_store.categories import category_name
 from atek_store.errors import UsageError
 from atek_store.geometry import compose, invert
+from atek_store.loading.remote import HttpOptions
 from atek_store.viz.frames import FrameView, frame_views
-from atek_store.viz.source import HttpTimeouts, read_sample
+from atek_store.viz.source import read_sample
 from atek_store.viz.wireframe import project_boxes
 
 __all__ = [
@@ -309,11 +310,11 @@ def render_shard_sample(
     out: str | os.PathLike[str],
     *,
     options: RenderOptions | None = None,
-    timeouts: HttpTimeouts | None = None,
+    http_options: HttpOptions | None = None,
 ) -> RenderedSample:
     """Read sample ``index`` of a shard (path or http(s) URL), draw it and write the image to ``out``."""
     target = Path(out)
     _image_format(target)  # refuse a bad --out before reading anything
-    rendered = render_sample(read_sample(source, index, timeouts=timeouts), options)
+    rendered = render_sample(read_sample(source, index, http_options=http_options), options)
     rendered.save(target)
     return rendered
