@@ -10,12 +10,12 @@ the remapped sample. Subclass :class:`ModelAdaptor`, set ``key_mapping`` and imp
 from __future__ import annotations
 
 import abc
-import os
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, ClassVar, TypeVar
 
 from atek_store.errors import AdaptorError
 from atek_store.loading import AtekDataLoader, create_native_atek_dataloader, simple_list_collation_fn
+from atek_store.loading.api import Urls
 
 __all__ = ["KEPT_KEYS", "ModelAdaptor", "describe_sample", "remap_keys"]
 
@@ -76,7 +76,7 @@ class ModelAdaptor(abc.ABC):
 
     def create_dataloader(
         self,
-        urls: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+        urls: Urls,
         batch_size: int | None = None,
         repeat_flag: bool = False,
         shuffle_flag: bool = False,

@@ -19,7 +19,6 @@ the derived quantities are rounded to float32 at the same points, so results agr
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -31,6 +30,7 @@ from atek_store.adaptors.instances import instance_structures
 from atek_store.errors import UsageError
 from atek_store.geometry import LINEAR, compose, invert, orthonormalize
 from atek_store.loading import AtekDataLoader
+from atek_store.loading.api import Urls
 
 __all__ = ["CubeRCNNModelAdaptor", "ObjectFilter", "create_atek_dataloader_as_cubercnn"]
 
@@ -264,7 +264,7 @@ class CubeRCNNModelAdaptor(ModelAdaptor):
 
 
 def create_atek_dataloader_as_cubercnn(
-    urls: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    urls: Urls,
     batch_size: int | None = None,
     repeat_flag: bool = False,
     shuffle_flag: bool = False,
