@@ -6,6 +6,11 @@ The public API is declared here once (sorted ``__all__``, checked by ``tests/tes
 from __future__ import annotations
 
 from atek_store._version import __version__
+from atek_store.adaptors import (
+    CubeRCNNModelAdaptor,
+    ModelAdaptor,
+    create_atek_dataloader_as_cubercnn,
+)
 from atek_store.catalog import CATALOG, CatalogEntry
 from atek_store.download import (
     DownloadPlan,
@@ -15,6 +20,15 @@ from atek_store.download import (
     download_atek_wds_sequences,
     plan_download,
     verify_local_store,
+)
+from atek_store.loading import (
+    AtekDataLoader,
+    AtekWdsDataset,
+    HttpOptions,
+    atek_default_collation_fn,
+    create_native_atek_dataloader,
+    load_atek_wds_dataset,
+    simple_list_collation_fn,
 )
 from atek_store.manifest import (
     ConfigManifest,
@@ -36,15 +50,22 @@ from atek_store.store import (
     serve_store,
     start_store_server,
 )
+from atek_store.viz import RenderOptions, render_sample, render_shard_sample, summarize_shard
 
 __all__ = [
+    "AtekDataLoader",
+    "AtekWdsDataset",
     "CATALOG",
     "CatalogEntry",
     "ConfigManifest",
+    "CubeRCNNModelAdaptor",
     "DownloadPlan",
     "DownloadReport",
+    "HttpOptions",
+    "ModelAdaptor",
     "PreprocessConfig",
     "PublishReport",
+    "RenderOptions",
     "Selection",
     "SequenceManifest",
     "ServerConfig",
@@ -56,7 +77,11 @@ __all__ = [
     "UrlSigner",
     "VerifyReport",
     "__version__",
+    "atek_default_collation_fn",
+    "create_atek_dataloader_as_cubercnn",
+    "create_native_atek_dataloader",
     "download_atek_wds_sequences",
+    "load_atek_wds_dataset",
     "load_manifest",
     "load_preprocess_config",
     "load_yaml_and_extract_tar_list",
@@ -65,7 +90,11 @@ __all__ = [
     "preprocess_many",
     "preprocess_sequence",
     "publish_store",
+    "render_sample",
+    "render_shard_sample",
     "serve_store",
+    "simple_list_collation_fn",
     "start_store_server",
+    "summarize_shard",
     "verify_local_store",
 ]

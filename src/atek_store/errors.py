@@ -29,6 +29,12 @@ and their message says what to do. They pickle cleanly (they cross DataLoader wo
     │   └── SignatureError(PermissionError)     a signed URL is invalid or expired (server side)
     └── PreprocessError(RuntimeError)           turning raw Aria recordings into shards failed
         └── RawDataError                        a raw recording lacks a file it needs or holds bad data
+
+Warnings (filter them with ``warnings.filterwarnings``)::
+
+    AtekStoreWarning(UserWarning)
+    ├── SkippedSampleWarning                    the opt-in loader handler skipped a bad sample or shard
+    └── ShardSplitWarning                       fewer shards than ranks x workers: some readers sit idle
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from typing import Any
 __all__ = [
     "AdaptorError",
     "AtekStoreError",
+    "AtekStoreWarning",
     "CacheError",
     "ConfigError",
     "FormatError",
@@ -50,7 +57,9 @@ __all__ = [
     "PreprocessError",
     "RawDataError",
     "ShardListError",
+    "ShardSplitWarning",
     "SignatureError",
+    "SkippedSampleWarning",
     "StoreError",
     "TransferError",
     "TruncatedShardError",
@@ -192,3 +201,15 @@ class RawDataError(PreprocessError):
 
     Carries ``path`` (the file or folder) where known.
     """
+
+
+class AtekStoreWarning(UserWarning):
+    """Base of every warning atek-store issues."""
+
+
+class SkippedSampleWarning(AtekStoreWarning):
+    """The loader's opt-in error handler skipped a bad sample (or the unreadable rest of a shard)."""
+
+
+class ShardSplitWarning(AtekStoreWarning):
+    """There are fewer shards than ranks x DataLoader workers, so some readers get no shard."""

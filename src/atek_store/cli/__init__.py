@@ -26,6 +26,8 @@ _COMMANDS: tuple[str, ...] = (
     "list",
     "configs",
     "verify",
+    "inspect",
+    "render",
     "synth",
     "preprocess",
     "preprocess_many",

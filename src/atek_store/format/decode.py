@@ -32,6 +32,7 @@ from atek_store.errors import (
     UnsafeTensorError,
 )
 from atek_store.format import keys as K
+from atek_store.format.pth import read_plain_tensor
 
 __all__ = ["SamplePlan", "decode_jpeg_frames", "decode_sample", "load_tensor", "plan_for"]
 
@@ -147,7 +148,14 @@ def plan_for(
 
 
 def load_tensor(data: bytes, *, shard: str | None = None, member: str | None = None) -> torch.Tensor:
-    """Load one ``.pth`` member safely (no code runs) and cast float64 to float32 as the original does."""
+    """Load one ``.pth`` member safely (no code runs) and cast float64 to float32 as the original does.
+
+    The plain single-tensor layout ATEK writes is read by :func:`read_plain_tensor`; anything else
+    goes through ``torch.load(weights_only=True)``, which accepts or refuses it.
+    """
+    fast = read_plain_tensor(data, shard=shard, member=member)
+    if fast is not None:
+        return fast.to(torch.float32) if fast.dtype == torch.float64 else fast
     try:
         value = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
@@ -173,35 +181,52 @@ def load_tensor(data: bytes, *, shard: str | None = None, member: str | None = N
     return value
 
 
-def _decode_one(data: bytes, channels: int, shard: str | None, member: str) -> np.ndarray:
+def _decode_into(out: np.ndarray, data: bytes, shard: str | None, member: str) -> None:
+    """Decode one JPEG into ``out`` (uint8 ``[C, H, W]``), with a single copy at most."""
+    channels, height, width = out.shape
     try:
-        _, _, colorspace, _ = simplejpeg.decode_jpeg_header(data)
+        got_height, got_width, colorspace, _ = simplejpeg.decode_jpeg_header(data)
+        if (got_height, got_width) != (height, width):
+            raise IncompleteSampleError(
+                f"frames of one camera differ in size: {got_width}x{got_height} after {width}x{height}",
+                shard=shard,
+                member=member,
+            )
         if colorspace == "Gray":
-            gray: np.ndarray = simplejpeg.decode_jpeg(data, colorspace="GRAY")
-            return gray if channels == 1 else np.repeat(gray, 3, axis=2)
-        rgb: np.ndarray = simplejpeg.decode_jpeg(data, colorspace="RGB")
+            if channels == 1:
+                # [1, H, W] and [H, W, 1] are the same bytes: decode in place, no copy.
+                simplejpeg.decode_jpeg(data, colorspace="GRAY", buffer=out.reshape(height, width, 1))
+            else:
+                gray = simplejpeg.decode_jpeg(data, colorspace="GRAY")
+                out[:] = gray[:, :, 0]
+            return
+        rgb = simplejpeg.decode_jpeg(data, colorspace="RGB")
     except (ValueError, RuntimeError) as error:
         raise ImageDecodeError(f"JPEG does not decode: {error}", shard=shard, member=member) from None
-    return rgb if channels == 3 else rgb[:, :, :1]
+    # HWC -> CHW. numpy's strided copy runs on one thread; torch's permute().contiguous() spreads
+    # it over the intra-op pool and is several times slower when cores are busy.
+    np.copyto(out, rgb.transpose(2, 0, 1) if channels == 3 else rgb[None, :, :, 0])
 
 
 def decode_jpeg_frames(
     frames: list[bytes], channels: int, *, shard: str | None = None, members: tuple[str, ...] = ()
 ) -> torch.Tensor:
-    """Decode JPEG frames into one uint8 ``[F, C, H, W]`` tensor (Pillow-identical pixels)."""
-    decoded = [
-        _decode_one(data, channels, shard, members[i] if i < len(members) else f"frame {i}")
-        for i, data in enumerate(frames)
-    ]
-    shapes = {frame.shape for frame in decoded}
-    if len(shapes) != 1:
-        raise IncompleteSampleError(
-            f"frames of one camera differ in size: {sorted(shapes)}",
-            shard=shard,
-            member=members[0] if members else None,
-        )
-    stack = np.stack(decoded)  # [F, H, W, C]
-    return torch.from_numpy(stack).permute(0, 3, 1, 2).contiguous()
+    """Decode JPEG frames into one uint8 ``[F, C, H, W]`` tensor (Pillow-identical pixels).
+
+    Grayscale JPEGs stay one channel unless ``channels`` is 3 (then the plane is repeated); colour
+    JPEGs keep channel 0 only when ``channels`` is 1, as the original does for non-rgb cameras.
+    """
+    if not frames:
+        raise IncompleteSampleError("an image stack has no frames", shard=shard)
+    names = [members[i] if i < len(members) else f"frame {i}" for i in range(len(frames))]
+    try:
+        height, width, _, _ = simplejpeg.decode_jpeg_header(frames[0])
+    except (ValueError, RuntimeError) as error:
+        raise ImageDecodeError(f"JPEG does not decode: {error}", shard=shard, member=names[0]) from None
+    stack = np.empty((len(frames), channels, height, width), dtype=np.uint8)
+    for i, data in enumerate(frames):
+        _decode_into(stack[i], data, shard, names[i])
+    return torch.from_numpy(stack)
 
 
 def _insert(tree: dict[str, Any], path: tuple[str, ...], value: Any, shard: str | None, member: str) -> None:

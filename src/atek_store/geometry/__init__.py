@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from atek_store.geometry.cameras import FISHEYE624, LINEAR, CameraModel, Projection
-from atek_store.geometry.poses import compose, invert, rotation_about_axis, to_3x4, transform_points
+from atek_store.geometry.poses import (
+    compose,
+    invert,
+    orthonormalize,
+    rotation_about_axis,
+    to_3x4,
+    transform_points,
+)
 
 __all__ = [
     "FISHEYE624",
@@ -12,6 +19,7 @@ __all__ = [
     "Projection",
     "compose",
     "invert",
+    "orthonormalize",
     "rotation_about_axis",
     "to_3x4",
     "transform_points",

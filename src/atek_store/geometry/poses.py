@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["compose", "invert", "rotation_about_axis", "to_3x4", "transform_points"]
+__all__ = ["compose", "invert", "orthonormalize", "rotation_about_axis", "to_3x4", "transform_points"]
 
 
 def compose(t_a_b: torch.Tensor, t_b_c: torch.Tensor) -> torch.Tensor:
@@ -18,6 +18,23 @@ def invert(t_a_b: torch.Tensor) -> torch.Tensor:
     """``T_B_A`` from ``T_A_B`` (``[..., 3, 4]``)."""
     r_t = t_a_b[..., :3].transpose(-1, -2)
     return torch.cat([r_t, -r_t @ t_a_b[..., 3:]], dim=-1)
+
+
+def orthonormalize(t_a_b: torch.Tensor) -> torch.Tensor:
+    """``[..., 3, 4]`` poses in float64 with each rotation replaced by the nearest true rotation.
+
+    Stored poses are float32, so their rotations are orthonormal only to about 1e-7. Building a
+    Sophus ``SE3`` from such a matrix (as the original ATEK adaptors do) projects the rotation onto
+    SO(3): the rotation closest in the Frobenius norm, ``U @ V^T`` from the SVD, with the sign of the
+    last singular direction flipped when that would be a reflection. Doing the same here gives the
+    original's float32 results bit for bit downstream.
+    """
+    pose = t_a_b.to(torch.float64)
+    u, _, vh = torch.linalg.svd(pose[..., :3])
+    # det(U V^T) is +1 or -1; scaling U's last column by it turns a reflection into a rotation.
+    sign = torch.linalg.det(u @ vh)
+    u = torch.cat([u[..., :2], u[..., 2:] * sign[..., None, None]], dim=-1)
+    return torch.cat([u @ vh, pose[..., 3:]], dim=-1)
 
 
 def transform_points(t_a_b: torch.Tensor, points_b: torch.Tensor) -> torch.Tensor:
