@@ -46,3 +46,30 @@ def test_errors_pickle_with_their_fields() -> None:
     assert again.shard == "s.tar"
     assert again.member == "k.x.jpeg"
     assert isinstance(again, ValueError)
+
+
+_CHATTY = """
+import argparse, sys
+from atek_store.cli._errors import run_guarded
+def chatty(args):
+    for i in range(200_000):
+        print("line", i)
+    return 0
+sys.exit(run_guarded(chatty, argparse.Namespace()))
+"""
+
+
+def test_a_closed_pipe_ends_the_command_quietly() -> None:
+    import subprocess
+    import sys
+
+    with subprocess.Popen(
+        [sys.executable, "-c", _CHATTY], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as child:
+        assert child.stdout is not None
+        assert child.stderr is not None
+        child.stdout.readline()
+        child.stdout.close()  # like `| head -1`
+        stderr = child.stderr.read()
+        assert child.wait(timeout=60) == 0
+    assert b"Traceback" not in stderr
