@@ -21,7 +21,8 @@ from torch.utils.data import DataLoader
 from torch.utils.data._utils.collate import default_convert
 
 from atek_store.errors import LoaderError
-from atek_store.loading.dataset import AtekWdsDataset, Tagged
+from atek_store.loading.dataset import AtekWdsDataset
+from atek_store.loading.transfer import Tagged
 
 __all__ = ["AtekDataLoader", "accelerator_available"]
 

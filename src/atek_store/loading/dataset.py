@@ -26,29 +26,13 @@ from atek_store.errors import LoaderError
 from atek_store.loading.handler import SkipCounts
 from atek_store.loading.pipeline import END, PipelineConfig, ReaderPosition, iter_reader
 from atek_store.loading.shards import Topology, current_rank_world, urls_digest, warn_if_idle_readers
+from atek_store.loading.transfer import Tagged
 
-__all__ = ["STATE_FORMAT", "AtekWdsDataset", "LoaderSession", "Tagged"]
+__all__ = ["STATE_FORMAT", "AtekWdsDataset", "LoaderSession"]
 
 logger = logging.getLogger(__name__)
 
 STATE_FORMAT = "atek-store/loader-state/1"
-
-
-@dataclass(frozen=True)
-class Tagged:
-    """An item from a DataLoader worker with the reader position after it (``value`` None at the end)."""
-
-    value: Any
-    stream: int
-    position: ReaderPosition
-    final: bool = False
-
-    def pin_memory(self) -> Tagged:
-        """Pin the item's tensors (called by the DataLoader's pin-memory thread)."""
-        from torch.utils.data._utils.pin_memory import pin_memory
-
-        pinned = pin_memory(self.value)  # type: ignore[no-untyped-call]
-        return Tagged(pinned, self.stream, self.position, self.final)
 
 
 @dataclass(frozen=True)
