@@ -13,6 +13,8 @@ would have.
 
 from __future__ import annotations
 
+import dataclasses
+import multiprocessing
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -22,6 +24,7 @@ from torch.utils.data._utils.collate import default_convert
 
 from atek_store.errors import LoaderError
 from atek_store.loading.dataset import AtekWdsDataset
+from atek_store.loading.ring import DEFAULT_RING_BYTES, TensorRing
 from atek_store.loading.transfer import Tagged
 
 __all__ = ["AtekDataLoader", "accelerator_available"]
@@ -35,6 +38,14 @@ def accelerator_available() -> bool:
     return bool(torch.cuda.is_available())
 
 
+def _start_method(context: Any) -> str | None:
+    """How the DataLoader will start workers, without fixing the program's default start method."""
+    if context is not None:  # DataLoader turns a name into a context object
+        return str(context.get_start_method())
+    chosen = multiprocessing.get_start_method(allow_none=True)
+    return chosen if chosen is not None else multiprocessing.get_all_start_methods()[0]
+
+
 def convert_item(item: Any) -> Any:
     """The DataLoader's ``collate_fn``: numpy arrays become tensors (as the original's loader does).
 
@@ -42,7 +53,7 @@ def convert_item(item: Any) -> Any:
     """
     if isinstance(item, Tagged):
         value = default_convert(item.value)  # type: ignore[no-untyped-call]
-        return Tagged(value, item.stream, item.position, item.final)
+        return dataclasses.replace(item, value=value)
     return default_convert(item)  # type: ignore[no-untyped-call]
 
 
@@ -75,6 +86,7 @@ class AtekDataLoader(DataLoader[Any]):
             )
         if num_workers < 0:
             raise LoaderError(f"num_workers must be >= 0, got {num_workers}")
+        self._idle_rings: tuple[TensorRing, ...] | None = None
         super().__init__(
             dataset,
             batch_size=None,
@@ -85,16 +97,29 @@ class AtekDataLoader(DataLoader[Any]):
         )
 
     def __iter__(self) -> Iterator[Any]:  # type: ignore[override]
-        session = self.dataset.begin_pass(num_workers=self.num_workers, tag=self.num_workers > 0)
+        rings = self._rings_for_pass()
+        session = self.dataset.begin_pass(num_workers=self.num_workers, tag=self.num_workers > 0, rings=rings)
         self.dataset.hand_over(session)
         try:
             inner = super().__iter__()  # workers start here, with the session in their copy
         finally:
             if self.num_workers > 0:
                 self.dataset.hand_over(None)  # the workers have their copies
-        return self._unwrap(inner)
+        return self._unwrap(inner, rings)
 
-    def _unwrap(self, inner: Iterator[Any]) -> Iterator[Any]:
+    def _rings_for_pass(self) -> tuple[TensorRing, ...]:
+        """Shared rings for the workers' large tensors: reused after a finished pass, else new."""
+        if self.num_workers == 0 or _start_method(self.multiprocessing_context) != "fork":
+            return ()
+        if self._idle_rings is None or len(self._idle_rings) != self.num_workers:
+            context = multiprocessing.get_context("fork")
+            self._idle_rings = tuple(TensorRing(DEFAULT_RING_BYTES, context) for _ in range(self.num_workers))
+        rings, self._idle_rings = self._idle_rings, None
+        for ring in rings:
+            ring.reset()
+        return rings
+
+    def _unwrap(self, inner: Iterator[Any], rings: tuple[TensorRing, ...]) -> Iterator[Any]:
         for item in inner:
             if isinstance(item, Tagged):
                 self.dataset.record(item)
@@ -103,6 +128,9 @@ class AtekDataLoader(DataLoader[Any]):
                 yield item.value
             else:
                 yield item
+        # The pass ended and its workers are gone: the next pass may reuse the rings (their
+        # pages are already mapped here). An abandoned pass's rings are never reused.
+        self._idle_rings = rings
 
     def set_epoch(self, epoch: int) -> None:
         """Choose the epoch of the next pass (see :meth:`AtekWdsDataset.set_epoch`)."""

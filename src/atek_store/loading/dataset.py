@@ -25,6 +25,7 @@ from torch.utils.data import IterableDataset, get_worker_info
 from atek_store.errors import LoaderError
 from atek_store.loading.handler import SkipCounts
 from atek_store.loading.pipeline import END, PipelineConfig, ReaderPosition, iter_reader
+from atek_store.loading.ring import TensorRing
 from atek_store.loading.shards import Topology, current_rank_world, urls_digest, warn_if_idle_readers
 from atek_store.loading.transfer import Tagged
 
@@ -45,6 +46,7 @@ class LoaderSession:
     starts: tuple[ReaderPosition, ...]
     rotation: int  # reader stream played by worker 0, so a resumed pass keeps the round-robin order
     tag: bool  # send positions along with items (only under AtekDataLoader)
+    rings: tuple[TensorRing, ...] = ()  # per worker, for large tensors (only when workers fork)
 
 
 class AtekWdsDataset(IterableDataset[Any]):
@@ -147,7 +149,7 @@ class AtekWdsDataset(IterableDataset[Any]):
 
     # -- passes -------------------------------------------------------------------------------
 
-    def begin_pass(self, *, num_workers: int, tag: bool) -> LoaderSession:
+    def begin_pass(self, *, num_workers: int, tag: bool, rings: tuple[TensorRing, ...] = ()) -> LoaderSession:
         """Decide rank, world size and every reader's start for the next pass (in the main process).
 
         Consumes a loaded state. Called by the loader before its workers start, and by
@@ -177,7 +179,7 @@ class AtekWdsDataset(IterableDataset[Any]):
                 )
             starts = tuple(ReaderPosition.from_dict(p) for p in readers["positions"])
             rotation = int(readers["next_stream"])
-        session = LoaderSession(rank, world, streams, starts, rotation, tag)
+        session = LoaderSession(rank, world, streams, starts, rotation, tag, rings)
         self._pass = session
         self._positions = dict(enumerate(starts))
         self._last_stream = None
@@ -226,8 +228,11 @@ class AtekWdsDataset(IterableDataset[Any]):
             )
         stream = (worker_id + session.rotation) % num_workers
         topology = Topology(session.rank, session.world_size, stream, num_workers)
+        ring = session.rings[worker_id] if session.rings else None
+        if ring is not None:
+            ring.prefault()
         for item, position in iter_reader(self.config, topology, session.starts[stream]):
             if session.tag:
-                yield Tagged(None if item is END else item, stream, position, final=item is END)
+                yield Tagged(None if item is END else item, stream, position, final=item is END, ring=ring)
             elif item is not END:
                 yield item
