@@ -23,6 +23,7 @@ from torch.utils.data import DataLoader
 from torch.utils.data._utils.collate import default_convert
 
 from atek_store.errors import LoaderError
+from atek_store.loading.collate import atek_default_collation_fn, simple_list_collation_fn
 from atek_store.loading.dataset import AtekWdsDataset
 from atek_store.loading.ring import DEFAULT_RING_BYTES, TensorRing
 from atek_store.loading.transfer import Tagged
@@ -55,6 +56,21 @@ def convert_item(item: Any) -> Any:
         value = default_convert(item.value)  # type: ignore[no-untyped-call]
         return dataclasses.replace(item, value=value)
     return default_convert(item)  # type: ignore[no-untyped-call]
+
+
+def pass_item(item: Any) -> Any:
+    """The DataLoader's ``collate_fn`` when items cannot hold numpy arrays: nothing to convert."""
+    return item
+
+
+def _may_hold_numpy(dataset: AtekWdsDataset) -> bool:
+    # Decoded samples hold only tensors, strings, dicts and lists; numpy can only come from
+    # user code (a transform or a collation function of their own).
+    config = dataset.config
+    builtin = (atek_default_collation_fn, simple_list_collation_fn)
+    return config.data_transform_fn is not None or (
+        config.batch_size is not None and config.collation_fn not in builtin
+    )
 
 
 class AtekDataLoader(DataLoader[Any]):
@@ -92,7 +108,7 @@ class AtekDataLoader(DataLoader[Any]):
             batch_size=None,
             num_workers=num_workers,
             pin_memory=accelerator_available() if pin_memory is None else pin_memory,
-            collate_fn=convert_item,
+            collate_fn=convert_item if _may_hold_numpy(dataset) else pass_item,
             **kwargs,
         )
 
