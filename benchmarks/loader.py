@@ -21,6 +21,11 @@ median samples/s:
   ``image_layout="channels_last"``, which skips the HWC -> CHW copy of each RGB frame);
 - ``limit``: a loop that only decodes the same JPEG bytes with our decoder (simplejpeg), one core.
 
+Besides samples/s (median of ``--repeats`` passes, each pass including its worker start-up), each
+line gives the CPU time per sample of all processes (main + workers), which is what a busy or
+shared machine limits, and the peak RSS of the main process and of the largest worker. Cases
+with ``shuffle=1`` use the original's buffer (1000 samples, first output after 100).
+
 Usage: ``python benchmarks/loader.py [--samples 128] [--efm-samples 48] [--repeats 3]``.
 """
 
