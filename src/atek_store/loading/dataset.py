@@ -8,9 +8,14 @@ as the item reaches the caller; so :meth:`AtekWdsDataset.state_dict` is exact in
 (Under a plain ``torch.utils.data.DataLoader`` with workers the main process never sees the
 workers' positions: use ``create_native_atek_dataloader`` when you need resume.)
 
-Resuming needs the same shard list, seed, shuffle flag, world size and number of workers;
-``load_state_dict`` then makes the next iteration start with the first item not yet yielded,
-in the same order as the interrupted run.
+What is supported, precisely: resuming needs the same shard list, seed, shuffle flag, world size
+and number of workers (each rank saves and loads its own state; a mismatch raises
+:class:`LoaderError` instead of silently replaying); ``load_state_dict`` then makes the next
+iteration start with the first item not yet yielded, in the same order as the interrupted run,
+with or without workers, batching or ``repeat_flag``. A ``data_transform_fn`` must yield as soon
+as it has consumed what an output needs (one that reads ahead loses what it held). The order
+depends on the world size and worker count (shuffling is per reader), so a resumed job cannot
+change them. Already-read samples are skipped without decoding, but their shards are read again.
 """
 
 from __future__ import annotations
