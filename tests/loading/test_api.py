@@ -20,7 +20,7 @@ from atek_store import (
     load_atek_wds_dataset,
     simple_list_collation_fn,
 )
-from atek_store.errors import ImageDecodeError, UsageError
+from atek_store.errors import CacheError, ImageDecodeError, UsageError
 from tests.loading.test_errors import broken_jpeg_shard
 
 
@@ -143,6 +143,7 @@ def test_cache_dir_defaults_to_the_environment(
         ({"handler": "sometimes"}, "handler"),
         ({"dict_key_mapping": ["a"]}, "dict_key_mapping"),
         ({"shuffle_buffer_size": 10, "shuffle_initial": 20}, "shuffle_initial"),
+        ({"image_layout": "nhwc"}, "image_layout"),
     ],
 )
 def test_bad_arguments_are_refused_up_front(
@@ -159,3 +160,10 @@ def test_numpy_from_a_transform_becomes_tensors_like_the_original(small_urls: li
 
     (first, *_) = create_native_atek_dataloader(small_urls[:1], data_transform_fn=to_numpy)
     assert isinstance(first["x"], torch.Tensor)
+
+
+def test_an_unusable_cache_folder_fails_up_front(small_urls: list[str], tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(CacheError, match="cannot create"):
+        load_atek_wds_dataset(small_urls, cache_dir=blocker / "cache")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import torch
 
 from atek_store import create_native_atek_dataloader
 from atek_store.errors import ShardSplitWarning
@@ -47,3 +48,17 @@ def test_key_mapping_keeps_and_renames_only_mapped_keys(golden_dir: Path) -> Non
         renamed = {new: want[old] for old, new in mapping.items() if old in want}
         renamed["__key__"] = want["__key__"]
         assert sample_mismatches(renamed, have) == []
+
+
+def test_channels_last_layout_yields_the_same_values(golden_dir: Path) -> None:
+    expected = load_expected(golden_dir / "expected_native.json")
+    for name in GOLDEN_SETS:
+        urls = [str(path) for path in sorted((golden_dir / "wds" / name).glob("*.tar"))]
+        samples = list(create_native_atek_dataloader(urls, image_layout="channels_last"))
+        for want, have in zip(expected[name], samples, strict=True):
+            assert sample_mismatches(want, have) == []
+            rgb = have["mfcd#camera-rgb+images"]
+            assert rgb.is_contiguous(memory_format=torch.channels_last)
+            assert not rgb.is_contiguous()
+        plain = next(iter(create_native_atek_dataloader(urls)))
+        assert plain["mfcd#camera-rgb+images"].is_contiguous()

@@ -16,6 +16,7 @@ import functools
 import io
 import json
 import pickle
+import threading
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -181,9 +182,32 @@ def load_tensor(data: bytes, *, shard: str | None = None, member: str | None = N
     return value
 
 
-def _decode_into(out: np.ndarray, data: bytes, shard: str | None, member: str) -> None:
-    """Decode one JPEG into ``out`` (uint8 ``[C, H, W]``), with a single copy at most."""
-    channels, height, width = out.shape
+_scratch = threading.local()
+
+
+def _scratch_rgb(height: int, width: int) -> np.ndarray:
+    """A reusable HWC buffer for this thread (never handed out: frames are copied out of it).
+
+    Decoding into warm, already-mapped memory instead of a fresh 6 MB array per 1408x1408 frame
+    saves the page faults, about 15% of the time per cubercnn sample.
+    """
+    buffers: dict[tuple[int, int], np.ndarray] | None = getattr(_scratch, "buffers", None)
+    if buffers is None:
+        buffers = _scratch.buffers = {}
+    buffer = buffers.get((height, width))
+    if buffer is None:
+        if len(buffers) >= 4:
+            buffers.clear()
+        buffer = buffers[(height, width)] = np.empty((height, width, 3), dtype=np.uint8)
+    return buffer
+
+
+def _decode_into(dest: np.ndarray, data: bytes, channels_last: bool, shard: str | None, member: str) -> None:
+    """Decode one JPEG into ``dest``: ``[C, H, W]``, or ``[H, W, C]`` when ``channels_last``."""
+    if channels_last:
+        height, width, channels = dest.shape
+    else:
+        channels, height, width = dest.shape
     try:
         got_height, got_width, colorspace, _ = simplejpeg.decode_jpeg_header(data)
         if (got_height, got_width) != (height, width):
@@ -195,26 +219,40 @@ def _decode_into(out: np.ndarray, data: bytes, shard: str | None, member: str) -
         if colorspace == "Gray":
             if channels == 1:
                 # [1, H, W] and [H, W, 1] are the same bytes: decode in place, no copy.
-                simplejpeg.decode_jpeg(data, colorspace="GRAY", buffer=out.reshape(height, width, 1))
-            else:
-                gray = simplejpeg.decode_jpeg(data, colorspace="GRAY")
-                out[:] = gray[:, :, 0]
+                simplejpeg.decode_jpeg(data, colorspace="GRAY", buffer=dest.reshape(height, width, 1))
+                return
+            decoded = simplejpeg.decode_jpeg(data, colorspace="GRAY")
+        elif channels == 3 and channels_last:
+            simplejpeg.decode_jpeg(data, colorspace="RGB", buffer=dest)  # already the final layout
             return
-        rgb = simplejpeg.decode_jpeg(data, colorspace="RGB")
+        else:
+            decoded = simplejpeg.decode_jpeg(data, colorspace="RGB", buffer=_scratch_rgb(height, width))
     except (ValueError, RuntimeError) as error:
         raise ImageDecodeError(f"JPEG does not decode: {error}", shard=shard, member=member) from None
-    # HWC -> CHW. numpy's strided copy runs on one thread; torch's permute().contiguous() spreads
-    # it over the intra-op pool and is several times slower when cores are busy.
-    np.copyto(out, rgb.transpose(2, 0, 1) if channels == 3 else rgb[None, :, :, 0])
+    if channels == 1:
+        decoded = decoded[:, :, :1]
+    # HWC -> CHW (a gray plane broadcasts to 3). numpy's strided copy runs on one thread; torch's
+    # permute().contiguous() spreads it over the intra-op pool and is much slower on busy cores.
+    np.copyto(dest, decoded if channels_last else decoded.transpose(2, 0, 1))
 
 
 def decode_jpeg_frames(
-    frames: list[bytes], channels: int, *, shard: str | None = None, members: tuple[str, ...] = ()
+    frames: list[bytes],
+    channels: int,
+    *,
+    shard: str | None = None,
+    members: tuple[str, ...] = (),
+    channels_last: bool = False,
 ) -> torch.Tensor:
     """Decode JPEG frames into one uint8 ``[F, C, H, W]`` tensor (Pillow-identical pixels).
 
     Grayscale JPEGs stay one channel unless ``channels`` is 3 (then the plane is repeated); colour
     JPEGs keep channel 0 only when ``channels`` is 1, as the original does for non-rgb cameras.
+
+    With ``channels_last`` the tensor has the same shape and values but ``channels_last`` strides
+    (``[F, H, W, C]`` in memory): colour frames are decoded straight into it, which saves the
+    HWC -> CHW copy (about 15% of a 1408x1408 frame's cost). Call ``.contiguous()`` before
+    ``.view()`` on such a tensor.
     """
     if not frames:
         raise IncompleteSampleError("an image stack has no frames", shard=shard)
@@ -223,10 +261,14 @@ def decode_jpeg_frames(
         height, width, _, _ = simplejpeg.decode_jpeg_header(frames[0])
     except (ValueError, RuntimeError) as error:
         raise ImageDecodeError(f"JPEG does not decode: {error}", shard=shard, member=names[0]) from None
-    stack = np.empty((len(frames), channels, height, width), dtype=np.uint8)
+    if channels_last:
+        stack = np.empty((len(frames), height, width, channels), dtype=np.uint8)
+    else:
+        stack = np.empty((len(frames), channels, height, width), dtype=np.uint8)
     for i, data in enumerate(frames):
-        _decode_into(stack[i], data, shard, names[i])
-    return torch.from_numpy(stack)
+        _decode_into(stack[i], data, channels_last, shard, names[i])
+    tensor = torch.from_numpy(stack)
+    return tensor.permute(0, 3, 1, 2) if channels_last else tensor
 
 
 def _insert(tree: dict[str, Any], path: tuple[str, ...], value: Any, shard: str | None, member: str) -> None:
@@ -247,6 +289,7 @@ def decode_sample(
     *,
     shard: str | None = None,
     wanted: frozenset[str] | None = None,
+    channels_last: bool = False,
 ) -> dict[str, Any]:
     """Decode one sample's members (``suffix -> bytes``) into the ATEK sample dict.
 
@@ -255,6 +298,8 @@ def decode_sample(
         members: member suffix (``<flattened key>.<ext>``, lower-case) -> raw bytes.
         shard: path or URL of the shard, named in errors.
         wanted: output keys to produce; members that only feed other keys are not decoded.
+        channels_last: give image stacks ``channels_last`` strides (same shape and values, one
+            copy fewer); see :func:`decode_jpeg_frames`.
 
     Raises:
         FormatError: a member is unknown, unsafe, or does not decode (a subclass says which).
@@ -290,6 +335,7 @@ def decode_sample(
             stack.channels,
             shard=shard,
             members=tuple(f"{key}.{s}" for s in stack.frames),
+            channels_last=channels_last,
         )
     if plan.semidense:
         lengths = sample[K.SEMIDENSE_LENGTHS]

@@ -113,13 +113,16 @@ def iter_tar_members(stream: BinaryIO, *, shard: str = "<stream>") -> Iterator[T
         if typeflag in (b"x", b"g", b"L", b"K"):
             size = _octal(header[124:136])
         padded = (size + BLOCK - 1) // BLOCK * BLOCK
-        data = _read_exactly(stream, padded)
-        if len(data) < padded:
+        # The payload and its padding are read separately: slicing the padding off would copy
+        # the whole member once more (megabytes for a depth tensor).
+        payload = _read_exactly(stream, size)
+        padding = _read_exactly(stream, padded - size) if padded > size else b""
+        if len(payload) + len(padding) < padded:
             name = pending_name or _header_name(header)
+            got = len(payload) + len(padding)
             raise TruncatedShardError(
-                f"tar ends inside member {name!r} ({len(data)} of {padded} bytes)", shard=shard, member=name
+                f"tar ends inside member {name!r} ({got} of {padded} bytes)", shard=shard, member=name
             )
-        payload = data[:size]
         if typeflag == b"x":
             records = _pax_records(payload, shard)
             pending_name = records.get("path", pending_name)

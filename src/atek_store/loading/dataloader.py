@@ -13,6 +13,8 @@ would have.
 
 from __future__ import annotations
 
+import dataclasses
+import multiprocessing
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -21,7 +23,10 @@ from torch.utils.data import DataLoader
 from torch.utils.data._utils.collate import default_convert
 
 from atek_store.errors import LoaderError
-from atek_store.loading.dataset import AtekWdsDataset, Tagged
+from atek_store.loading.collate import atek_default_collation_fn, simple_list_collation_fn
+from atek_store.loading.dataset import AtekWdsDataset
+from atek_store.loading.ring import DEFAULT_RING_BYTES, TensorRing
+from atek_store.loading.transfer import Tagged
 
 __all__ = ["AtekDataLoader", "accelerator_available"]
 
@@ -34,6 +39,14 @@ def accelerator_available() -> bool:
     return bool(torch.cuda.is_available())
 
 
+def _start_method(context: Any) -> str | None:
+    """How the DataLoader will start workers, without fixing the program's default start method."""
+    if context is not None:  # DataLoader turns a name into a context object
+        return str(context.get_start_method())
+    chosen = multiprocessing.get_start_method(allow_none=True)
+    return chosen if chosen is not None else multiprocessing.get_all_start_methods()[0]
+
+
 def convert_item(item: Any) -> Any:
     """The DataLoader's ``collate_fn``: numpy arrays become tensors (as the original's loader does).
 
@@ -41,8 +54,23 @@ def convert_item(item: Any) -> Any:
     """
     if isinstance(item, Tagged):
         value = default_convert(item.value)  # type: ignore[no-untyped-call]
-        return Tagged(value, item.stream, item.position, item.final)
+        return dataclasses.replace(item, value=value)
     return default_convert(item)  # type: ignore[no-untyped-call]
+
+
+def pass_item(item: Any) -> Any:
+    """The DataLoader's ``collate_fn`` when items cannot hold numpy arrays: nothing to convert."""
+    return item
+
+
+def _may_hold_numpy(dataset: AtekWdsDataset) -> bool:
+    # Decoded samples hold only tensors, strings, dicts and lists; numpy can only come from
+    # user code (a transform or a collation function of their own).
+    config = dataset.config
+    builtin = (atek_default_collation_fn, simple_list_collation_fn)
+    return config.data_transform_fn is not None or (
+        config.batch_size is not None and config.collation_fn not in builtin
+    )
 
 
 class AtekDataLoader(DataLoader[Any]):
@@ -74,26 +102,40 @@ class AtekDataLoader(DataLoader[Any]):
             )
         if num_workers < 0:
             raise LoaderError(f"num_workers must be >= 0, got {num_workers}")
+        self._idle_rings: tuple[TensorRing, ...] | None = None
         super().__init__(
             dataset,
             batch_size=None,
             num_workers=num_workers,
             pin_memory=accelerator_available() if pin_memory is None else pin_memory,
-            collate_fn=convert_item,
+            collate_fn=convert_item if _may_hold_numpy(dataset) else pass_item,
             **kwargs,
         )
 
     def __iter__(self) -> Iterator[Any]:  # type: ignore[override]
-        session = self.dataset.begin_pass(num_workers=self.num_workers, tag=self.num_workers > 0)
+        rings = self._rings_for_pass()
+        session = self.dataset.begin_pass(num_workers=self.num_workers, tag=self.num_workers > 0, rings=rings)
         self.dataset.hand_over(session)
         try:
             inner = super().__iter__()  # workers start here, with the session in their copy
         finally:
             if self.num_workers > 0:
                 self.dataset.hand_over(None)  # the workers have their copies
-        return self._unwrap(inner)
+        return self._unwrap(inner, rings)
 
-    def _unwrap(self, inner: Iterator[Any]) -> Iterator[Any]:
+    def _rings_for_pass(self) -> tuple[TensorRing, ...]:
+        """Shared rings for the workers' large tensors: reused after a finished pass, else new."""
+        if self.num_workers == 0 or _start_method(self.multiprocessing_context) != "fork":
+            return ()
+        if self._idle_rings is None or len(self._idle_rings) != self.num_workers:
+            context = multiprocessing.get_context("fork")
+            self._idle_rings = tuple(TensorRing(DEFAULT_RING_BYTES, context) for _ in range(self.num_workers))
+        rings, self._idle_rings = self._idle_rings, None
+        for ring in rings:
+            ring.reset()
+        return rings
+
+    def _unwrap(self, inner: Iterator[Any], rings: tuple[TensorRing, ...]) -> Iterator[Any]:
         for item in inner:
             if isinstance(item, Tagged):
                 self.dataset.record(item)
@@ -102,6 +144,9 @@ class AtekDataLoader(DataLoader[Any]):
                 yield item.value
             else:
                 yield item
+        # The pass ended and its workers are gone: the next pass may reuse the rings (their
+        # pages are already mapped here). An abandoned pass's rings are never reused.
+        self._idle_rings = rings
 
     def set_epoch(self, epoch: int) -> None:
         """Choose the epoch of the next pass (see :meth:`AtekWdsDataset.set_epoch`)."""

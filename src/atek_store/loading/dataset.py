@@ -8,9 +8,14 @@ as the item reaches the caller; so :meth:`AtekWdsDataset.state_dict` is exact in
 (Under a plain ``torch.utils.data.DataLoader`` with workers the main process never sees the
 workers' positions: use ``create_native_atek_dataloader`` when you need resume.)
 
-Resuming needs the same shard list, seed, shuffle flag, world size and number of workers;
-``load_state_dict`` then makes the next iteration start with the first item not yet yielded,
-in the same order as the interrupted run.
+What is supported, precisely: resuming needs the same shard list, seed, shuffle flag, world size
+and number of workers (each rank saves and loads its own state; a mismatch raises
+:class:`LoaderError` instead of silently replaying); ``load_state_dict`` then makes the next
+iteration start with the first item not yet yielded, in the same order as the interrupted run,
+with or without workers, batching or ``repeat_flag``. A ``data_transform_fn`` must yield as soon
+as it has consumed what an output needs (one that reads ahead loses what it held). The order
+depends on the world size and worker count (shuffling is per reader), so a resumed job cannot
+change them. Already-read samples are skipped without decoding, but their shards are read again.
 """
 
 from __future__ import annotations
@@ -25,30 +30,15 @@ from torch.utils.data import IterableDataset, get_worker_info
 from atek_store.errors import LoaderError
 from atek_store.loading.handler import SkipCounts
 from atek_store.loading.pipeline import END, PipelineConfig, ReaderPosition, iter_reader
+from atek_store.loading.ring import TensorRing
 from atek_store.loading.shards import Topology, current_rank_world, urls_digest, warn_if_idle_readers
+from atek_store.loading.transfer import Tagged
 
-__all__ = ["STATE_FORMAT", "AtekWdsDataset", "LoaderSession", "Tagged"]
+__all__ = ["STATE_FORMAT", "AtekWdsDataset", "LoaderSession"]
 
 logger = logging.getLogger(__name__)
 
 STATE_FORMAT = "atek-store/loader-state/1"
-
-
-@dataclass(frozen=True)
-class Tagged:
-    """An item from a DataLoader worker with the reader position after it (``value`` None at the end)."""
-
-    value: Any
-    stream: int
-    position: ReaderPosition
-    final: bool = False
-
-    def pin_memory(self) -> Tagged:
-        """Pin the item's tensors (called by the DataLoader's pin-memory thread)."""
-        from torch.utils.data._utils.pin_memory import pin_memory
-
-        pinned = pin_memory(self.value)  # type: ignore[no-untyped-call]
-        return Tagged(pinned, self.stream, self.position, self.final)
 
 
 @dataclass(frozen=True)
@@ -61,6 +51,7 @@ class LoaderSession:
     starts: tuple[ReaderPosition, ...]
     rotation: int  # reader stream played by worker 0, so a resumed pass keeps the round-robin order
     tag: bool  # send positions along with items (only under AtekDataLoader)
+    rings: tuple[TensorRing, ...] = ()  # per worker, for large tensors (only when workers fork)
 
 
 class AtekWdsDataset(IterableDataset[Any]):
@@ -163,7 +154,7 @@ class AtekWdsDataset(IterableDataset[Any]):
 
     # -- passes -------------------------------------------------------------------------------
 
-    def begin_pass(self, *, num_workers: int, tag: bool) -> LoaderSession:
+    def begin_pass(self, *, num_workers: int, tag: bool, rings: tuple[TensorRing, ...] = ()) -> LoaderSession:
         """Decide rank, world size and every reader's start for the next pass (in the main process).
 
         Consumes a loaded state. Called by the loader before its workers start, and by
@@ -193,7 +184,7 @@ class AtekWdsDataset(IterableDataset[Any]):
                 )
             starts = tuple(ReaderPosition.from_dict(p) for p in readers["positions"])
             rotation = int(readers["next_stream"])
-        session = LoaderSession(rank, world, streams, starts, rotation, tag)
+        session = LoaderSession(rank, world, streams, starts, rotation, tag, rings)
         self._pass = session
         self._positions = dict(enumerate(starts))
         self._last_stream = None
@@ -242,8 +233,11 @@ class AtekWdsDataset(IterableDataset[Any]):
             )
         stream = (worker_id + session.rotation) % num_workers
         topology = Topology(session.rank, session.world_size, stream, num_workers)
+        ring = session.rings[worker_id] if session.rings else None
+        if ring is not None:
+            ring.prefault()
         for item, position in iter_reader(self.config, topology, session.starts[stream]):
             if session.tag:
-                yield Tagged(None if item is END else item, stream, position, final=item is END)
+                yield Tagged(None if item is END else item, stream, position, final=item is END, ring=ring)
             elif item is not END:
                 yield item

@@ -67,6 +67,7 @@ class PipelineConfig:
     cache_dir: Path | None = None
     cache_max_bytes: int | None = None
     http_options: HttpOptions | None = None
+    channels_last: bool = False
 
     @property
     def wanted(self) -> frozenset[str] | None:
@@ -150,7 +151,13 @@ def _decode_stage(
     wanted = config.wanted
     for item in items:
         try:
-            sample = decode_sample(item.raw.key, item.raw.members, shard=display_url(item.url), wanted=wanted)
+            sample = decode_sample(
+                item.raw.key,
+                item.raw.members,
+                shard=display_url(item.url),
+                wanted=wanted,
+                channels_last=config.channels_last,
+            )
         except FormatError as error:
             if not config.policy.skip(error, what="sample"):
                 run.stopped = True
