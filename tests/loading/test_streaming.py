@@ -171,7 +171,7 @@ def test_a_missing_remote_shard_raises_a_transfer_error(store_server: StoreServe
 
 def test_an_unreachable_server_raises_a_transfer_error() -> None:
     options = HttpOptions(retries=1, backoff=0.0, connect_timeout=1.0)
-    with pytest.raises(TransferError, match="cannot fetch"):
+    with pytest.raises(TransferError, match="cannot reach"):
         list(load_atek_wds_dataset(["http://127.0.0.1:9/shards-0000.tar"], http_options=options))
 
 

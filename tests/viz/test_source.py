@@ -60,7 +60,7 @@ def test_an_unreachable_server_is_a_transfer_error() -> None:
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    with pytest.raises(TransferError, match="cannot fetch"):
+    with pytest.raises(TransferError, match="cannot reach"):
         read_sample(f"http://127.0.0.1:{port}/{EFM}", 0, http_options=HttpOptions(retries=0))
 
 

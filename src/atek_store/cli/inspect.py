@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 from atek_store.cli._table import render_table
-from atek_store.loading.remote import display_url
+from atek_store.download.transport import redact_url
 from atek_store.viz import SampleSummary, ShardSummary, summarize_shard
 
 __all__ = ["add_parser", "format_summary"]
@@ -52,10 +52,10 @@ def _run(args: argparse.Namespace) -> int:
 
 def _as_json(summary: ShardSummary) -> dict[str, Any]:
     data = dataclasses.asdict(summary)
-    data["source"] = display_url(summary.source)
+    data["source"] = redact_url(summary.source)
     data["objects_per_category"] = summary.objects_per_category()
     for sample, described in zip(data["samples"], summary.samples, strict=True):
-        sample["url"] = display_url(described.url)
+        sample["url"] = redact_url(described.url)
         sample["objects_per_category"] = described.objects_per_category()
     return data
 
@@ -109,7 +109,7 @@ def _sample_details(sample: SampleSummary) -> list[str]:
 
 def format_summary(summary: ShardSummary) -> str:
     """The summary as text for a terminal."""
-    lines = [f"shard {display_url(summary.source)}"]
+    lines = [f"shard {redact_url(summary.source)}"]
     if summary.selected is not None:
         lines += [""] + _sample_details(summary.samples[0])
         return "\n".join(lines) + "\n"

@@ -23,31 +23,13 @@ from atek_store.download.fetch import Cancelled, PartialFile, fetch_once, hash_f
 from atek_store.download.progress import NullProgress, ProgressSink
 from atek_store.download.report import DOWNLOADED, EXPIRED, FAILED, NOT_STARTED, PRESENT, ShardOutcome
 from atek_store.download.state import StateJournal
-from atek_store.download.transport import Transport
+from atek_store.download.transport import RetryPolicy, Transport
 from atek_store.errors import IntegrityError, TransferError, UrlsExpiredError, UsageError
 from atek_store.manifest import ShardEntry
 
-__all__ = ["RetryPolicy", "TransferOptions", "run_transfers"]
+__all__ = ["RetryPolicy", "TransferOptions", "run_transfers"]  # RetryPolicy re-exported from transport
 
 _log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Exponential backoff with jitter: attempt n waits ``uniform(d/2, d)``, ``d = min(cap, base * 2**n)``."""
-
-    retries: int = 5
-    base_s: float = 1.0
-    cap_s: float = 60.0
-    max_retry_after_s: float = 300.0
-
-    def delay(self, failures: int, rng: random.Random, retry_after: float | None = None) -> float:
-        """Seconds to wait after the ``failures``-th consecutive failure (1-based)."""
-        ceiling = min(self.cap_s, self.base_s * 2 ** max(failures - 1, 0))
-        wait_s = rng.uniform(ceiling / 2, ceiling)
-        if retry_after is not None:
-            wait_s = max(wait_s, min(retry_after, self.max_retry_after_s))
-        return wait_s
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import email.utils
 import io
 import os
+import random
 import re
 import time
 from collections.abc import Iterator, Mapping
@@ -27,6 +28,7 @@ from atek_store._version import __version__
 from atek_store.errors import TransferError, UrlsExpiredError
 
 __all__ = [
+    "RetryPolicy",
     "ContentRange",
     "FileTransport",
     "HttpTransport",
@@ -76,6 +78,24 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with jitter: attempt n waits ``uniform(d/2, d)``, ``d = min(cap, base * 2**n)``."""
+
+    retries: int = 5
+    base_s: float = 1.0
+    cap_s: float = 60.0
+    max_retry_after_s: float = 300.0
+
+    def delay(self, failures: int, rng: random.Random, retry_after: float | None = None) -> float:
+        """Seconds to wait after the ``failures``-th consecutive failure (1-based)."""
+        ceiling = min(self.cap_s, self.base_s * 2 ** max(failures - 1, 0))
+        wait_s = rng.uniform(ceiling / 2, ceiling)
+        if retry_after is not None:
+            wait_s = max(wait_s, min(retry_after, self.max_retry_after_s))
+        return wait_s
+
+
 class TransferResponse(Protocol):
     """A response whose body is read in chunks; close it when done."""
 
@@ -114,7 +134,8 @@ def check_status(response: TransferResponse, url: str) -> None:
     where = redact_url(url)
     if status in _EXPIRED_STATUS:
         raise UrlsExpiredError(
-            f"HTTP {status} for {where}: the signed URLs have expired or were refused",
+            f"HTTP {status} for {where}: the signed URLs have expired (they last 30 days) or were refused; "
+            "download a fresh URL JSON",
             status=status,
             url=where,
         )

@@ -23,11 +23,12 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from atek_store.download.transport import redact_url
 from atek_store.errors import FormatError, LoaderError, TransferError
 from atek_store.format.decode import decode_sample
 from atek_store.loading.cache import ShardCache
 from atek_store.loading.handler import ErrorPolicy, SkipCounts
-from atek_store.loading.remote import HttpOptions, display_url
+from atek_store.loading.remote import HttpOptions
 from atek_store.loading.shards import NodeSplitter, Topology, reader_shards
 from atek_store.loading.shuffle import derive_seed, shuffle_buffer
 from atek_store.loading.sources import ShardOpener, SourceSample
@@ -154,7 +155,7 @@ def _decode_stage(
             sample = decode_sample(
                 item.raw.key,
                 item.raw.members,
-                shard=display_url(item.url),
+                shard=redact_url(item.url),
                 wanted=wanted,
                 channels_last=config.channels_last,
             )

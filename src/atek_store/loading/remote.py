@@ -11,30 +11,27 @@ from __future__ import annotations
 
 import io
 import logging
-import re
+import random
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-import urllib3
-from urllib3.exceptions import HTTPError as Urllib3Error
-from urllib3.exceptions import MaxRetryError, ProtocolError, ReadTimeoutError, SSLError
-
+from atek_store.download.transport import (
+    HttpTransport,
+    RetryPolicy,
+    TransferResponse,
+    check_status,
+    parse_content_range,
+    redact_url,
+)
 from atek_store.errors import TransferError, UrlsExpiredError
 
-__all__ = ["HttpClient", "HttpOptions", "display_url"]
+__all__ = ["HttpClient", "HttpOptions"]
 
 logger = logging.getLogger(__name__)
 
-_CONTENT_RANGE = re.compile(r"^bytes (\d+)-")
-_RETRY_STATUSES = (429, 500, 502, 503, 504)
 _CHUNK = 1 << 20
-
-
-def display_url(url: str) -> str:
-    """The URL without its query string: signed URLs carry secrets there, keep them out of logs."""
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")) if parts.query else url
 
 
 @dataclass(frozen=True)
@@ -56,24 +53,44 @@ class HttpOptions:
     resumes: int = 5
 
 
+class _Body:
+    """A response's body as ``readinto`` calls, fed by the transport's chunks."""
+
+    def __init__(self, response: TransferResponse) -> None:
+        self.response = response
+        self._chunks: Iterator[bytes] = response.chunks(_CHUNK)
+        self._pending = memoryview(b"")
+
+    def readinto(self, buffer: Any) -> int:
+        if not self._pending:
+            self._pending = memoryview(next(self._chunks, b""))
+        count = min(len(buffer), len(self._pending))
+        memoryview(buffer).cast("B")[:count] = self._pending[:count]
+        self._pending = self._pending[count:]
+        return count
+
+    def skip(self, count: int, shown: str) -> None:
+        scratch = bytearray(min(count, _CHUNK))
+        while count:
+            got = self.readinto(memoryview(scratch)[: min(count, len(scratch))])
+            if not got:
+                raise TransferError(f"{shown} is shorter than on the first request", url=shown)
+            count -= got
+
+
 class HttpClient:
-    """A urllib3 connection pool with our retry policy. Make one per process (never share across fork)."""
+    """Streams shards through the downloader's transport, with its retry policy.
+
+    Make one per process (never share one across fork).
+    """
 
     def __init__(self, options: HttpOptions | None = None) -> None:
         self.options = options or HttpOptions()
-        retry = urllib3.Retry(
-            total=self.options.retries,
-            connect=self.options.retries,
-            read=self.options.retries,
-            status=self.options.retries,
-            backoff_factor=self.options.backoff,
-            status_forcelist=_RETRY_STATUSES,
-            allowed_methods=frozenset({"GET"}),
-            raise_on_status=False,
-            respect_retry_after_header=True,
+        self._transport = HttpTransport(
+            max_connections=4, timeout=self.options.read_timeout, connect_timeout=self.options.connect_timeout
         )
-        timeout = urllib3.Timeout(connect=self.options.connect_timeout, read=self.options.read_timeout)
-        self._pool = urllib3.PoolManager(retries=retry, timeout=timeout)
+        self._policy = RetryPolicy(retries=self.options.retries, base_s=self.options.backoff)
+        self._rng = random.Random()
 
     def open(self, url: str) -> io.BufferedReader:
         """Start streaming ``url``; the returned stream resumes by itself after a dropped connection.
@@ -84,52 +101,53 @@ class HttpClient:
         """
         return io.BufferedReader(_ResumableBody(self, url), buffer_size=_CHUNK)
 
-    def request(self, url: str, start: int) -> Any:
-        """GET ``url`` from byte ``start``, returning a urllib3 response positioned at that byte."""
-        headers = {"Range": f"bytes={start}-"} if start else {}
-        shown = display_url(url)
+    def request(self, url: str, start: int) -> _Body:
+        """GET ``url`` from byte ``start``, retrying (with backoff) until the body starts."""
+        failures = 0
+        while True:
+            try:
+                return self._request_once(url, start)
+            except UrlsExpiredError:
+                raise
+            except TransferError as error:
+                if not getattr(error, "retryable", False) or failures >= self.options.retries:
+                    raise
+                failures += 1
+                delay = self._policy.delay(failures, self._rng, getattr(error, "retry_after", None))
+                logger.info("%s; retrying in %.1f s", error, delay)
+                time.sleep(delay)
+
+    def _request_once(self, url: str, start: int) -> _Body:
+        shown = redact_url(url)
+        response = self._transport.get(url, offset=start)
         try:
-            response = self._pool.request("GET", url, headers=headers, preload_content=False)
-        except MaxRetryError as error:
-            raise TransferError(f"cannot fetch {shown}: {error.reason}", url=shown) from None
-        except Urllib3Error as error:
-            raise TransferError(f"cannot fetch {shown}: {error}", url=shown) from None
-        status = response.status
-        if status in (401, 403):
-            response.drain_conn()
-            raise UrlsExpiredError(
-                f"the server refused {shown} (HTTP {status}): signed URLs expire after 30 days; "
-                "download a fresh URL JSON and write new shard lists",
-                url=shown,
-                status=status,
-            )
-        if start and status == 206:
-            match = _CONTENT_RANGE.match(response.headers.get("Content-Range", ""))
-            if match is None or int(match.group(1)) != start:
-                response.close()
+            check_status(response, url)
+            if start and response.status == 206:
+                content = parse_content_range(response.headers.get("Content-Range"))
+                if content is None or content.first != start:
+                    raise TransferError(
+                        f"{shown}: asked for bytes from {start}, got Content-Range "
+                        f"{response.headers.get('Content-Range')!r}",
+                        url=shown,
+                    )
+                return _Body(response)
+            if response.status != 200:
                 raise TransferError(
-                    f"{shown}: asked for bytes from {start}, got Content-Range "
-                    f"{response.headers.get('Content-Range')!r}",
-                    url=shown,
+                    f"cannot fetch {shown}: HTTP {response.status}", url=shown, status=response.status
                 )
-            return response
-        if status != 200:
-            response.drain_conn()
-            raise TransferError(f"cannot fetch {shown}: HTTP {status}", url=shown, status=status)
-        if start:
-            # The server ignored the Range header: skip what we already have.
-            logger.info("%s ignored a Range request; re-reading %d bytes", shown, start)
-            left = start
-            while left:
-                skipped = response.read(min(left, _CHUNK))
-                if not skipped:
-                    raise TransferError(f"{shown} is shorter than on the first request", url=shown)
-                left -= len(skipped)
-        return response
+            body = _Body(response)
+            if start:
+                # The server ignored the Range header: skip what we already have.
+                logger.info("%s ignored a Range request; re-reading %d bytes", shown, start)
+                body.skip(start, shown)
+            return body
+        except BaseException:
+            response.close()
+            raise
 
     def close(self) -> None:
         """Close the pooled connections."""
-        self._pool.clear()
+        self._transport.close()
 
 
 class _ResumableBody(io.RawIOBase):
@@ -141,7 +159,7 @@ class _ResumableBody(io.RawIOBase):
         self._url = url
         self._position = 0
         self._resumes_left = client.options.resumes
-        self._response = client.request(url, 0)
+        self._body = client.request(url, 0)
 
     def readable(self) -> bool:
         return True
@@ -149,16 +167,18 @@ class _ResumableBody(io.RawIOBase):
     def readinto(self, buffer: Any) -> int:
         while True:
             try:
-                count: int = self._response.readinto(buffer)
-            except (ProtocolError, ReadTimeoutError, SSLError, OSError) as error:
+                count = self._body.readinto(buffer)
+            except TransferError as error:
+                if not getattr(error, "retryable", False):
+                    raise
                 self._resume(error)
                 continue
             self._position += count
             return count
 
     def _resume(self, error: BaseException) -> None:
-        shown = display_url(self._url)
-        self._response.close()
+        shown = redact_url(self._url)
+        self._body.response.close()
         if self._resumes_left <= 0:
             raise TransferError(
                 f"{shown}: connection lost at byte {self._position} and the resume budget "
@@ -168,10 +188,10 @@ class _ResumableBody(io.RawIOBase):
             ) from None
         self._resumes_left -= 1
         logger.info("%s: connection lost at byte %d (%s); resuming", shown, self._position, error)
-        self._response = self._client.request(self._url, self._position)
+        self._body = self._client.request(self._url, self._position)
 
     def close(self) -> None:
         if not self.closed:
-            # Closing (not returning) the connection: unread body bytes must not reach the next request.
-            self._response.close()
+            # Unread body bytes must not reach the next request on a pooled connection.
+            self._body.response.close()
         super().close()

@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import unquote, urlsplit
 
+from atek_store.download.transport import redact_url
 from atek_store.errors import LoaderError, TransferError
 from atek_store.format.tario import RawSample, iter_raw_samples
 from atek_store.loading.cache import CacheEntryWriter, ShardCache
-from atek_store.loading.remote import HttpClient, HttpOptions, display_url
+from atek_store.loading.remote import HttpClient, HttpOptions
 
 __all__ = ["ShardOpener", "SourceSample", "is_remote"]
 
@@ -46,7 +47,7 @@ def _local_path(url: str) -> Path:
         return Path(unquote(parts.path))
     if scheme and len(scheme) > 1:  # one letter is a Windows drive, not a scheme
         raise LoaderError(
-            f"cannot read shard {display_url(url)}: scheme {scheme!r} is not supported; use a local "
+            f"cannot read shard {redact_url(url)}: scheme {scheme!r} is not supported; use a local "
             "path, file://, http:// or https:// (download s3/gs shards first)"
         )
     return Path(url)
@@ -105,7 +106,7 @@ class ShardOpener:
                 yield SourceSample(url, str(path), raw)
 
     def _remote_samples(self, url: str) -> Iterator[SourceSample]:
-        shown = display_url(url)
+        shown = redact_url(url)
         if self.cache is not None:
             cached = self.cache.lookup(url)
             if cached is not None:

@@ -13,14 +13,13 @@ flushed to disk, then renamed over the target.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from atek_store.atomic import atomic_write_text
 from atek_store.errors import StoreError
 from atek_store.store.layout import StoreShard, shard_key
 from atek_store.store.shardcheck import ShardDigest
@@ -70,17 +69,10 @@ def write_json_atomically(path: Path, document: dict[str, Any]) -> None:
         StoreError: the folder cannot be created or written.
     """
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with temporary.open("w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
+        atomic_write_text(path, text)
     except OSError as error:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
         raise StoreError(
             f"cannot write the URL JSON {path}: {error.strerror or error}", path=str(path)
         ) from error

@@ -13,9 +13,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from atek_store.download.transport import redact_url
 from atek_store.errors import UsageError
 from atek_store.format import decode_sample, iter_raw_samples
-from atek_store.loading.remote import HttpClient, HttpOptions, display_url
+from atek_store.loading.remote import HttpClient, HttpOptions
 from atek_store.loading.sources import is_remote
 
 __all__ = ["iter_shard_samples", "open_shard", "read_sample"]
@@ -83,6 +84,6 @@ def read_sample(
                 return {"__url__": name, **decode_sample(raw.key, raw.members, shard=name)}
             count += 1
     raise UsageError(
-        f"{display_url(name)} has {count} sample{'s' if count != 1 else ''}; sample {index} does not exist "
+        f"{redact_url(name)} has {count} sample{'s' if count != 1 else ''}; sample {index} does not exist "
         f"(samples are numbered from 0)"
     )

@@ -72,7 +72,7 @@ def clip_segment(
         (-delta[1], start[1] - bounds[1]),
         (delta[1], bounds[3] - start[1]),
     ):
-        if p == 0:
+        if abs(p) < 1e-12:  # (next to) parallel to this edge: a vanishing p would overflow q / p
             if q < 0:
                 return None
             continue
