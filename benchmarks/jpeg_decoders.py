@@ -31,7 +31,8 @@ Decoder = Callable[[bytes, bool], np.ndarray]  # (jpeg bytes, grayscale?) -> HWC
 
 def pillow(data: bytes, gray: bool) -> np.ndarray:
     image = Image.open(io.BytesIO(data))
-    return np.asarray(image.convert("L" if gray else "RGB"))
+    mode = "L" if gray else "RGB"
+    return np.asarray(image if image.mode == mode else image.convert(mode))
 
 
 def make_decoders() -> dict[str, Decoder | str]:
