@@ -195,7 +195,11 @@ class CubeRCNNModelAdaptor(ModelAdaptor):
         keep = self.object_filter.keep(boxes, centres[:, 2], category_ids)
 
         centres = centres[keep]
-        projected = centres @ k_matrix.T
+        # Written out, not ``centres @ k_matrix.T``: a BLAS matmul may fuse multiply-adds or change the
+        # summation order by CPU, and the original's float32 rounding must come out the same everywhere.
+        projected = (
+            centres[:, 0:1] * k_matrix[:, 0] + centres[:, 1:2] * k_matrix[:, 1]
+        ) + centres[:, 2:3] * k_matrix[:, 2]
         boxes3d = torch.cat(
             [
                 projected[:, :2] / projected[:, 2:],
