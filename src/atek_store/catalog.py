@@ -174,4 +174,4 @@ def catalog_entry(dataset: str, config: str) -> CatalogEntry:
         if wanted in (entry.dataset.lower(), entry.short_name.lower()) and entry.config == config:
             return entry
     offered = ", ".join(f"{entry.dataset}/{entry.config}" for entry in CATALOG)
-    raise UsageError(f"no catalog entry {dataset}/{config}; the store offers: {offered}", dataset=dataset)
+    raise UsageError(f"no catalog entry {dataset}/{config}; the store offers: {offered}", flag="dataset")

@@ -39,7 +39,11 @@ Warnings (filter them with ``warnings.filterwarnings``)::
 
 from __future__ import annotations
 
-from typing import Any
+import copy
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from atek_store.download.report import DownloadReport
 
 __all__ = [
     "AdaptorError",
@@ -71,69 +75,148 @@ __all__ = [
 ]
 
 
-def _rebuild(cls: type[AtekStoreError], message: str, fields: dict[str, Any]) -> AtekStoreError:
-    return cls(message, **fields)
+def _rebuild(cls: type[AtekStoreError], message: str) -> AtekStoreError:
+    # Restores an error without calling its __init__ (whose keyword fields differ by class); pickle
+    # then puts the fields back from the instance dict.
+    # The instance layout is that of the largest built-in base (OSError for TransferError).
+    layout = max((base for base in cls.__mro__ if base.__module__ == "builtins"), key=_basic_size)
+    error: AtekStoreError = layout.__new__(cls)  # type: ignore[call-overload]
+    BaseException.__init__(error, message)
+    return error
+
+
+def _basic_size(cls: type) -> int:
+    return int(cls.__basicsize__)
 
 
 class AtekStoreError(Exception):
     """Base of every error raised by atek-store.
 
-    Keyword fields given to the constructor become attributes (``err.shard``, ``err.member``, ...)
-    and survive pickling, so an error raised in a DataLoader worker arrives intact.
+    ``message`` says what failed and what to do. Subclasses declare their fields as keyword
+    arguments (``FormatError(..., shard=..., member=...)``); they become typed attributes and
+    survive pickling, so an error raised in a DataLoader worker arrives intact.
     """
 
-    def __init__(self, message: str, **fields: Any) -> None:
+    # Fields that say *where* the error happened; ``str()`` appends the ones the message lacks, once.
+    _location: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-        self.fields = fields
-        for name, value in fields.items():
-            setattr(self, name, value)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild, (type(self), self.message, self.fields))
+        return (_rebuild, (type(self), self.message), self.__dict__)
 
     def __str__(self) -> str:
-        return self.message
+        parts = []
+        for name in self._location:
+            value = getattr(self, name, None)
+            if value and str(value) not in self.message:
+                parts.append(f"{name} {value}")
+        return f"{self.message} ({', '.join(parts)})" if parts else self.message
 
 
 class UsageError(AtekStoreError, ValueError):
-    """A command-line flag or API argument is missing or out of range."""
+    """A command-line flag or API argument is missing or out of range.
+
+    Attributes:
+        flag: the flag or argument at fault (``--workers``, ``batch_size``), where known.
+        path: the file or folder the argument named, where it is about one.
+    """
+
+    def __init__(self, message: str, *, flag: str | None = None, path: str | None = None) -> None:
+        super().__init__(message)
+        self.flag = flag
+        self.path = path
 
 
 class ConfigError(AtekStoreError, ValueError):
-    """A preprocessing configuration or a catalog entry is invalid."""
+    """A preprocessing configuration or a catalog entry is invalid.
+
+    Attributes:
+        path: the configuration file.
+        key: the offending key (dotted), where known.
+    """
+
+    def __init__(self, message: str, *, path: str | None = None, key: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+        self.key = key
 
 
 class ManifestError(AtekStoreError, ValueError):
-    """The URL JSON (``*_ATEK_download_urls.json``) is malformed."""
+    """The URL JSON (``*_ATEK_download_urls.json``) is malformed.
+
+    Attributes:
+        path: the JSON file.
+        key: the offending key, where known.
+        config: the configuration the key is under, where known.
+        sequence: the sequence the key is under, where known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        key: str | None = None,
+        config: str | None = None,
+        sequence: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.path = path
+        self.key = key
+        self.config = config
+        self.sequence = sequence
 
 
 class UnsafeNameError(ManifestError):
-    """A sequence name or shard key from the URL JSON would write outside the output folder."""
+    """A sequence name or shard key from the URL JSON would write outside the output folder.
+
+    Attributes:
+        name: the refused name.
+    """
+
+    def __init__(self, message: str, *, name: str, path: str | None = None, key: str | None = None) -> None:
+        super().__init__(message, path=path, key=key)
+        self.name = name
 
 
 class ShardListError(AtekStoreError, ValueError):
-    """A ``local_*_tars.yaml`` / ``streamable_*_tars.yaml`` list is missing or malformed."""
+    """A ``local_*_tars.yaml`` / ``streamable_*_tars.yaml`` list is missing or malformed.
+
+    Attributes:
+        path: the YAML file.
+        key: the offending key, where known.
+    """
+
+    def __init__(self, message: str, *, path: str | None = None, key: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+        self.key = key
 
 
 class FormatError(AtekStoreError, ValueError):
     """A shard or sample is not valid ATEK WebDataset data.
 
-    Carries ``shard`` (path or URL) and ``member`` (tar member name) where known.
+    Attributes:
+        shard: the shard (path, or URL without its signature), where known.
+        member: the tar member, where known.
     """
 
-    def __init__(
-        self, message: str, *, shard: str | None = None, member: str | None = None, **fields: Any
-    ) -> None:
-        where = ", ".join(
-            part for part in (f"shard {shard}" if shard else "", f"member {member}" if member else "") if part
-        )
-        full = f"{message} ({where})" if where and where not in message else message
-        super().__init__(full, shard=shard, member=member, **fields)
+    _location = ("shard", "member")
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        # The message already has the location appended; rebuild without appending it twice.
-        return (_rebuild, (type(self), self.message, self.fields))
+    def __init__(self, message: str, *, shard: str | None = None, member: str | None = None) -> None:
+        super().__init__(message)
+        self.shard = shard
+        self.member = member
+
+    def at(self, *, shard: str | None = None, member: str | None = None) -> FormatError:
+        """The same error (same class and message) with its location filled in where it was unknown."""
+        located = copy.copy(self)
+        located.shard = self.shard or shard
+        located.member = self.member or member
+        return located
 
 
 class TruncatedShardError(FormatError):
@@ -157,11 +240,61 @@ class IncompleteSampleError(FormatError):
 
 
 class TransferError(AtekStoreError, OSError):
-    """Downloading a shard failed (after the allowed retries)."""
+    """Downloading or streaming a shard failed.
+
+    Attributes:
+        url: the URL, redacted (no signature, no credentials), where known.
+        status: the HTTP status, when the server answered.
+        retryable: whether another attempt may succeed (transport errors, 5xx, 429).
+        retry_after: seconds the server asked us to wait (``Retry-After``), if it did.
+        report: the download's report, on the error that ends a download.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str | None = None,
+        status: int | None = None,
+        retryable: bool = False,
+        retry_after: float | None = None,
+        report: DownloadReport | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.url = url
+        self.status = status
+        self.retryable = retryable
+        self.retry_after = retry_after
+        self.report = report
+
+    def __str__(self) -> str:
+        # OSError's own __str__ would print its (errno, strerror) pair instead of our message.
+        return AtekStoreError.__str__(self)
 
 
 class IntegrityError(TransferError):
-    """The bytes received do not have the size or sha1 that the URL JSON promises."""
+    """The bytes received do not have the size or sha1 that the URL JSON promises.
+
+    Attributes:
+        shard: the shard's path relative to the output folder.
+        expected: the sha1 the URL JSON promises, where the error is about the sha1.
+        actual: the sha1 of the bytes received.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        shard: str,
+        expected: str | None = None,
+        actual: str | None = None,
+        url: str | None = None,
+        retryable: bool = False,
+    ) -> None:
+        super().__init__(message, url=url, retryable=retryable)
+        self.shard = shard
+        self.expected = expected
+        self.actual = actual
 
 
 class UrlsExpiredError(TransferError):
@@ -169,7 +302,19 @@ class UrlsExpiredError(TransferError):
 
 
 class InsufficientDiskSpaceError(TransferError):
-    """The output folder's file system lacks the space the selected shards need."""
+    """The output folder's file system lacks the space the selected shards need.
+
+    Attributes:
+        path: the output folder.
+        needed: bytes still to write.
+        free: bytes free on its file system.
+    """
+
+    def __init__(self, message: str, *, path: str, needed: int, free: int) -> None:
+        super().__init__(message)
+        self.path = path
+        self.needed = needed
+        self.free = free
 
 
 class LoaderError(AtekStoreError, RuntimeError):
@@ -177,19 +322,61 @@ class LoaderError(AtekStoreError, RuntimeError):
 
 
 class CacheError(LoaderError):
-    """The local shard cache cannot be used (not writable, limit too small...)."""
+    """The local shard cache cannot be used (not writable, limit too small...).
+
+    Attributes:
+        path: the cache folder or file.
+    """
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 class AdaptorError(AtekStoreError, ValueError):
-    """A sample does not have what a model adaptor needs."""
+    """A sample does not have what a model adaptor needs.
+
+    Attributes:
+        sample_key: the sample's ``__key__``, where known.
+        key: the missing or malformed key, where known.
+    """
+
+    def __init__(self, message: str, *, sample_key: str | None = None, key: str | None = None) -> None:
+        super().__init__(message)
+        self.sample_key = sample_key
+        self.key = key
 
 
 class StoreError(AtekStoreError, RuntimeError):
-    """Publishing or serving a data store failed."""
+    """Publishing or serving a data store failed.
+
+    Attributes:
+        path: the store folder or file at fault, where known.
+    """
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 class SignatureError(StoreError, PermissionError):
-    """A signed URL carries an invalid signature or has expired."""
+    """A signed URL carries an invalid signature or has expired.
+
+    Attributes:
+        reason: ``"missing"``, ``"malformed"``, ``"invalid"`` or ``"expired"``.
+        expired_at: the URL's expiry (Unix time), when it is the reason.
+    """
+
+    def __init__(
+        self, message: str, *, reason: str, path: str | None = None, expired_at: int | None = None
+    ) -> None:
+        super().__init__(message, path=path)
+        self.reason = reason
+        self.expired_at = expired_at
+
+    def __str__(self) -> str:
+        # PermissionError (an OSError) would print its (errno, strerror) pair instead of our message.
+        return AtekStoreError.__str__(self)
 
 
 class PreprocessError(AtekStoreError, RuntimeError):
@@ -199,8 +386,13 @@ class PreprocessError(AtekStoreError, RuntimeError):
 class RawDataError(PreprocessError):
     """A raw recording folder lacks a file the configuration needs, or a file holds malformed data.
 
-    Carries ``path`` (the file or folder) where known.
+    Attributes:
+        path: the file or folder, where known.
     """
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 class AtekStoreWarning(UserWarning):

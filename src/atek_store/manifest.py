@@ -124,7 +124,6 @@ class UrlManifest:
             raise UsageError(
                 f"config {name!r} is not in {self.source}; available configs: {available}",
                 flag="--config-name",
-                config=name,
             )
         return self.configs[name]
 
@@ -155,7 +154,7 @@ def check_safe_name(name: object, *, what: str, where: str) -> str:
     names of the files the downloader writes itself.
     """
     if not isinstance(name, str) or not name:
-        raise UnsafeNameError(f"{where}: {what} must be a non-empty string, got {name!r}", name=name)
+        raise UnsafeNameError(f"{where}: {what} must be a non-empty string, got {name!r}", name=repr(name))
     reason = None
     if "\x00" in name or any(ord(ch) < 32 for ch in name):
         reason = "contains a NUL or control character"

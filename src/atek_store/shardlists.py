@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 import yaml
 
 from atek_store.atomic import atomic_write_text
-from atek_store.errors import ShardListError
+from atek_store.errors import ShardListError, UsageError
 
 __all__ = [
     "SPLITS",
@@ -40,7 +40,7 @@ _KEPT_SCHEMES = frozenset({"http", "https"})
 def shard_list_path(folder: str | Path, *, local: bool, split: str) -> Path:
     """``<folder>/{local|streamable}_{split}_tars.yaml``."""
     if split not in SPLITS:
-        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+        raise UsageError(f"split must be one of {SPLITS}, got {split!r}", flag="split")
     return Path(folder) / f"{'local' if local else 'streamable'}_{split}_tars.yaml"
 
 

@@ -180,7 +180,7 @@ def test_server_ignoring_range_restarts_the_shard_from_zero(store: FakeStore, tm
     first, second = store.requests_for(target)
     assert (first.range, second.range) == (None, "bytes=30000-")
     assert second.status == 200
-    shard = next(s for s in report(out)["shards"] if s["relpath"] == target)  # type: ignore[attr-defined]
+    shard = next(s for s in report(out)["shards"] if s["relpath"] == target)
     assert shard["bytes_received"] == 30_000 + len(store.data[target])
     assert shard["bytes_hashed"] == 30_000 + len(store.data[target])
 
@@ -251,7 +251,7 @@ def test_part_left_by_an_earlier_process_is_rehashed_once_and_resumed(
     assert run(store, out) == 0
     assert_complete(store, out)
     assert [r.range for r in store.requests_for(target)] == ["bytes=12345-"]
-    shard = next(s for s in report(out)["shards"] if s["relpath"] == target)  # type: ignore[attr-defined]
+    shard = next(s for s in report(out)["shards"] if s["relpath"] == target)
     assert shard["resumed_from"] == 12_345
     assert shard["bytes_rehashed"] == 12_345
     assert shard["bytes_hashed"] == len(store.data[target])
@@ -319,7 +319,7 @@ def test_api_raises_transfer_error_carrying_the_report(store: FakeStore, tmp_pat
             download_wds_to_local=True,
             retry_policy=RetryPolicy(retries=2, base_s=0.01),
         )
-    failed = info.value.report.failed  # type: ignore[attr-defined]
+    failed = info.value.report.failed
     assert [shard.relpath for shard in failed] == [target]
     assert failed[0].attempts == 3
 

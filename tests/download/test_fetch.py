@@ -61,7 +61,7 @@ def test_wrong_sha1_deletes_the_part_and_publishes_nothing(tmp_path: Path) -> No
     part = PartialFile(dest.with_name("shards-0000.tar.part"), shard.size)
     with pytest.raises(IntegrityError, match="does not match") as info:
         fetch_once(shard, dest, part, FileTransport())
-    assert info.value.retryable  # type: ignore[attr-defined]
+    assert info.value.retryable
     assert not dest.exists()
     assert not part.path.exists()
 

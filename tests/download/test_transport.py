@@ -79,13 +79,13 @@ def test_503_is_retryable_with_retry_after_and_404_is_not(fault_server: FaultSer
     with pytest.raises(TransferError) as info:
         check_status(response, url)
     response.close()
-    assert info.value.retryable  # type: ignore[attr-defined]
-    assert info.value.retry_after == 4.0  # type: ignore[attr-defined]
+    assert info.value.retryable
+    assert info.value.retry_after == 4.0
     missing = transport.get(url.replace("f.bin", "g.bin"))
     with pytest.raises(TransferError) as info:
         check_status(missing, url)
     missing.close()
-    assert not info.value.retryable  # type: ignore[attr-defined]
+    assert not info.value.retryable
     transport.close()
 
 
@@ -99,7 +99,7 @@ def test_cut_body_raises_a_retryable_error(fault_server: FaultServer) -> None:
         received.extend(response.chunks(1 << 20))
     response.close()
     transport.close()
-    assert info.value.retryable  # type: ignore[attr-defined]
+    assert info.value.retryable
     assert sum(map(len, received)) == 30_000
 
 
@@ -114,7 +114,7 @@ def test_stalled_server_hits_the_read_timeout(fault_server: FaultServer) -> None
         b"".join(response.chunks(1 << 20))
     response.close()
     transport.close()
-    assert info.value.retryable  # type: ignore[attr-defined]
+    assert info.value.retryable
     assert time.monotonic() - started < 5
 
 
@@ -123,4 +123,4 @@ def test_unreachable_server_is_a_retryable_error() -> None:
     with pytest.raises(TransferError, match="cannot reach") as info:
         transport.get("http://127.0.0.1:9/x.tar")
     transport.close()
-    assert info.value.retryable  # type: ignore[attr-defined]
+    assert info.value.retryable

@@ -197,9 +197,9 @@ class CubeRCNNModelAdaptor(ModelAdaptor):
         centres = centres[keep]
         # Written out, not ``centres @ k_matrix.T``: a BLAS matmul may fuse multiply-adds or change the
         # summation order by CPU, and the original's float32 rounding must come out the same everywhere.
-        projected = (
-            centres[:, 0:1] * k_matrix[:, 0] + centres[:, 1:2] * k_matrix[:, 1]
-        ) + centres[:, 2:3] * k_matrix[:, 2]
+        projected = (centres[:, 0:1] * k_matrix[:, 0] + centres[:, 1:2] * k_matrix[:, 1]) + centres[
+            :, 2:3
+        ] * k_matrix[:, 2]
         boxes3d = torch.cat(
             [
                 projected[:, :2] / projected[:, 2:],

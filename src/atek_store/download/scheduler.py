@@ -168,7 +168,7 @@ class _Run:
                 return EXPIRED, str(error), attempts, resumed_from
             except TransferError as error:
                 meter.rewind()
-                if not getattr(error, "retryable", False):
+                if not error.retryable:
                     return FAILED, str(error), attempts, resumed_from
                 if part.offset > best:
                     # Progress: the next attempt resumes where this one stopped, at no retry cost.
@@ -185,7 +185,7 @@ class _Run:
                 if failures > self.options.retry.retries:
                     reason = f"{error} (gave up after {self.options.retry.retries} retries)"
                     return FAILED, reason, attempts, resumed_from
-                delay = self.backoff(failures, getattr(error, "retry_after", None))
+                delay = self.backoff(failures, error.retry_after)
                 _log.info("%s: %s; retry %d in %.1f s", shard.relpath, error, failures, delay)
                 if self.stop.wait(delay):
                     return *stopped, attempts, resumed_from

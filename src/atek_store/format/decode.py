@@ -145,7 +145,7 @@ def plan_for(
         return _cached_plan(tuple(sorted(suffixes)), wanted)
     except FormatError as error:
         # Re-raise with the shard named (the cache is shard-independent).
-        raise type(error)(error.message, shard=shard, member=error.fields.get("member")) from None
+        raise error.at(shard=shard) from None
 
 
 def load_tensor(data: bytes, *, shard: str | None = None, member: str | None = None) -> torch.Tensor:

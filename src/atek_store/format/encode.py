@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from atek_store.errors import FormatError
+from atek_store.errors import FormatError, UsageError
 from atek_store.format import keys as K
 
 __all__ = ["JPEG_QUALITY", "encode_jpeg", "encode_sample", "encode_tensor", "split_gt_data"]
@@ -45,7 +45,7 @@ def encode_jpeg(frame: torch.Tensor | np.ndarray) -> bytes:
     """One uint8 ``[C, H, W]`` frame (C = 1 or 3) as a quality-100 JPEG, the way the original writes it."""
     array = frame.numpy() if isinstance(frame, torch.Tensor) else frame
     if array.dtype != np.uint8 or array.ndim != 3 or array.shape[0] not in (1, 3):
-        raise ValueError(
+        raise UsageError(
             f"an image frame must be uint8 [C, H, W] with C in (1, 3), got {array.dtype} {array.shape}"
         )
     pixels = array[0] if array.shape[0] == 1 else np.ascontiguousarray(array.transpose(1, 2, 0))

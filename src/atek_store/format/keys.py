@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from atek_store.errors import UsageError
+
 __all__ = [
     "CAMERA_LABELS",
     "DEPTH_IMAGES_KEY",
@@ -65,9 +67,9 @@ class MemberName:
 def sample_key(prefix: str, index: int) -> str:
     """The ``__key__`` of the sample with running ``index`` (``<prefix>_AtekDataSample_000042``)."""
     if "." in prefix or "/" in prefix:
-        raise ValueError(f"prefix_string {prefix!r} must not contain '.' or '/'")
+        raise UsageError(f"prefix_string {prefix!r} must not contain '.' or '/'")
     if index < 0:
-        raise ValueError(f"sample index must be >= 0, got {index}")
+        raise UsageError(f"sample index must be >= 0, got {index}")
     return f"{prefix}{KEY_INFIX}{index:06d}"
 
 
@@ -124,7 +126,7 @@ def gt_member_key(path: tuple[str, ...]) -> str:
     """Flattened key of a ground-truth tensor at a nesting path: ``gt_data#a+b+c``."""
     for part in path:
         if not part or "+" in part or "." in part or "/" in part:
-            raise ValueError(
+            raise UsageError(
                 f"ground-truth key {part!r} (in {'/'.join(path)}) must be non-empty without '+', '.', '/'"
             )
     return GT_TENSOR_PREFIX + "+".join(path)

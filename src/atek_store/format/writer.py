@@ -18,6 +18,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO
 
+from atek_store.errors import UsageError
 from atek_store.format import keys as K
 from atek_store.format.encode import encode_sample
 
@@ -102,7 +103,10 @@ class ShardWriter:
         start_index: int = 0,
     ) -> None:
         if max_samples_per_shard < 1:
-            raise ValueError(f"max_samples_per_shard must be >= 1, got {max_samples_per_shard}")
+            raise UsageError(
+                f"max_samples_per_shard must be >= 1, got {max_samples_per_shard}",
+                flag="max_samples_per_shard",
+            )
         K.sample_key(prefix, 0)  # validates the prefix
         self.folder = Path(folder)
         self.prefix = prefix
@@ -129,7 +133,7 @@ class ShardWriter:
     def write(self, sample: Mapping[str, Any]) -> str:
         """Encode and append one sample; returns the ``__key__`` it was written under."""
         if self._closed:
-            raise ValueError("ShardWriter is closed")
+            raise UsageError("ShardWriter is closed: open a new one to write more samples")
         members = encode_sample(sample)
         size = sum(len(data) + 1024 for data in members.values())
         shard = self._open

@@ -110,10 +110,10 @@ class HttpClient:
             except UrlsExpiredError:
                 raise
             except TransferError as error:
-                if not getattr(error, "retryable", False) or failures >= self.options.retries:
+                if not error.retryable or failures >= self.options.retries:
                     raise
                 failures += 1
-                delay = self._policy.delay(failures, self._rng, getattr(error, "retry_after", None))
+                delay = self._policy.delay(failures, self._rng, error.retry_after)
                 logger.info("%s; retrying in %.1f s", error, delay)
                 time.sleep(delay)
 
@@ -169,7 +169,7 @@ class _ResumableBody(io.RawIOBase):
             try:
                 count = self._body.readinto(buffer)
             except TransferError as error:
-                if not getattr(error, "retryable", False):
+                if not error.retryable:
                     raise
                 self._resume(error)
                 continue
@@ -184,7 +184,6 @@ class _ResumableBody(io.RawIOBase):
                 f"{shown}: connection lost at byte {self._position} and the resume budget "
                 f"({self._client.options.resumes}) is spent: {error}",
                 url=shown,
-                offset=self._position,
             ) from None
         self._resumes_left -= 1
         logger.info("%s: connection lost at byte %d (%s); resuming", shown, self._position, error)

@@ -94,7 +94,7 @@ class _StoreHandler:
                     now=self._clock(),
                 )
             except SignatureError as error:
-                _log.info("refused %s /%s: %s", request.method, relpath, error.fields.get("reason"))
+                _log.info("refused %s /%s: %s", request.method, relpath, error.reason)
                 return _text(403, f"403 Forbidden: {error}")
         loop = asyncio.get_running_loop()
         opened = await loop.run_in_executor(None, _open_regular, self._root, relpath)

@@ -74,9 +74,7 @@ async def _run(config: ServerConfig, stop: asyncio.Event, on_ready: Callable[[st
             await site.start()
         except OSError as error:
             raise StoreError(
-                f"cannot listen on {config.host}:{config.port}: {error.strerror or error}",
-                host=config.host,
-                port=config.port,
+                f"cannot listen on {config.host}:{config.port}: {error.strerror or error}"
             ) from error
         port = int(runner.addresses[0][1])
         _log.info(

@@ -133,8 +133,6 @@ def digest_shards(
     if failures:
         listing = "\n  ".join(str(error) for error in failures)
         raise FormatError(
-            f"{len(failures)} of {len(paths)} shards are not complete, readable shards:\n  {listing}",
-            shard=failures[0].fields.get("shard"),
-            failures=[str(error) for error in failures],
+            f"{len(failures)} of {len(paths)} shards are not complete, readable shards:\n  {listing}"
         )
     return [digest for digest in results if digest is not None]

@@ -103,7 +103,9 @@ class RenderedSample:
         for panel in self.panels:
             if panel.camera == camera and panel.frame == frame:
                 return panel
-        raise KeyError(f"no panel for {camera} frame {frame}")
+        raise UsageError(
+            f"no panel for {camera} frame {frame}; the image has {[(p.camera, p.frame) for p in self.panels]}"
+        )
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the image (format from the suffix, e.g. ``.png``) atomically: temp file, then rename."""
