@@ -8,6 +8,7 @@ so a test can assert "ends within a few seconds, with our error, under N MB".
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -96,17 +97,15 @@ def run_bounded(
         stderr=subprocess.STDOUT,
         env=child_env,
         cwd=cwd,
-        preexec_fn=_limit_memory,  # noqa: PLW1509 - a resource limit must be set in the child
+        preexec_fn=_limit_memory,  # a resource limit must be set in the child, before exec
         start_new_session=True,
     )
     timed_out = threading.Event()
 
     def _kill() -> None:
         timed_out.set()
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
     timer = threading.Timer(timeout_s, _kill)
     timer.start()
