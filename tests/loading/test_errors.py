@@ -98,7 +98,8 @@ def test_skips_in_workers_are_counted_by_the_loader(small_urls: list[str], tmp_p
         [str(bad1), str(bad2), *small_urls[2:4]], num_workers=2, handler="ignore"
     )
     assert len(list(loader)) == 6
-    assert loader.dataset.skipped.samples == 2
+    assert loader.skipped.samples == 2
+    assert loader.progress().samples == {"shards": 8}
 
 
 def test_a_callable_handler_decides(small_urls: list[str], tmp_path: Path) -> None:

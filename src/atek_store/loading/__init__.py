@@ -1,9 +1,16 @@
-"""Loading ATEK shards into PyTorch: the original's API, seeded splits, exact resume, streaming, a cache.
+"""Loading ATEK shards into PyTorch: the original's API, elastic resume, weighted mixing, streaming.
+
+The order of an epoch is one global seeded order, whatever the number of ranks and workers; a
+resume state restores it on any topology; several shard lists mix with weights; streamed shards
+are fetched ahead and can be cached.
 
 ``load_atek_wds_dataset`` / ``create_native_atek_dataloader`` are the entry points. Underneath, one
-small module per concern: ``shards`` (which reader reads which shard), ``shuffle`` (seeded
-orders), ``sources`` / ``remote`` / ``cache`` (getting the bytes), ``pipeline`` (one reader's
-stages), ``collate``, ``handler`` (error policy), ``dataset`` and ``dataloader``.
+small module per concern: ``options`` (the keyword options as records), ``order`` (the global
+order of an epoch), ``partition`` (which reader owns which shard), ``ledger`` and ``state`` (what
+was taken, and the resume state), ``mixing`` (weighted sources), ``stages/`` (one reader's chain,
+one stage per module), ``reader`` and ``plan`` (building a pass), ``sources`` / ``remote`` /
+``cache`` (getting the bytes), ``collate``, ``handler`` (error policy), ``handoff`` / ``ring``
+(items crossing from workers), ``dataset`` and ``dataloader``.
 """
 
 from __future__ import annotations
@@ -14,17 +21,28 @@ from atek_store.loading.collate import atek_default_collation_fn, simple_list_co
 from atek_store.loading.dataloader import AtekDataLoader
 from atek_store.loading.dataset import AtekWdsDataset
 from atek_store.loading.handler import SkipCounts
+from atek_store.loading.mixing import Mixture
+from atek_store.loading.options import ImageLayout, LoaderOptions, WorkerOptions
 from atek_store.loading.remote import HttpOptions
+from atek_store.loading.state import STATE_FORMAT, merge_loader_states
+from atek_store.loading.tracker import LoaderProgress
 
 __all__ = [
     "DEFAULT_CACHE_MAX_BYTES",
+    "STATE_FORMAT",
     "AtekDataLoader",
     "AtekWdsDataset",
     "HttpOptions",
+    "ImageLayout",
+    "LoaderOptions",
+    "LoaderProgress",
+    "Mixture",
     "ShardCache",
     "SkipCounts",
+    "WorkerOptions",
     "atek_default_collation_fn",
     "create_native_atek_dataloader",
     "load_atek_wds_dataset",
+    "merge_loader_states",
     "simple_list_collation_fn",
 ]

@@ -1,0 +1,77 @@
+"""Raw samples -> decoded sample dicts, with ``__url__`` (and ``__local_path__`` for local shards)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from atek_store.download.transport import redact_url
+from atek_store.errors import FormatError
+from atek_store.format.decode import decode_sample
+from atek_store.loading.handler import ErrorPolicy
+from atek_store.loading.sources import SourceSample
+from atek_store.loading.stages.base import Stage, StageState
+
+__all__ = ["Decode"]
+
+
+class Decode(Stage[dict[str, Any]]):
+    """Decode each raw sample; a bad one is raised, or skipped and counted, as the policy says.
+
+    Args:
+        source: the raw samples.
+        policy: what to do with a sample that does not decode.
+        wanted: the sample keys to decode (None: all).
+        channels_last: decode image stacks with ``channels_last`` strides.
+    """
+
+    def __init__(
+        self,
+        source: Stage[SourceSample],
+        *,
+        policy: ErrorPolicy,
+        wanted: frozenset[str] | None,
+        channels_last: bool,
+    ) -> None:
+        self.source = source
+        self.policy = policy
+        self.wanted = wanted
+        self.channels_last = channels_last
+        self.skipped = 0
+        self.stopped = False
+
+    def reset(self, state: Mapping[str, Any] | None = None) -> None:
+        """Reset the source; restore the count of skipped samples."""
+        self.source.reset(None if state is None else state["source"])
+        self.skipped = 0 if state is None else int(state["skipped"])
+        self.stopped = False
+
+    def close(self) -> None:
+        """Close the source."""
+        self.source.close()
+
+    def get_state(self) -> StageState:
+        """The source's state and the samples skipped."""
+        return {"source": self.source.get_state(), "skipped": self.skipped}
+
+    def __next__(self) -> dict[str, Any]:
+        while True:
+            item = next(self.source)
+            try:
+                sample = decode_sample(
+                    item.raw.key,
+                    item.raw.members,
+                    shard=redact_url(item.url),
+                    wanted=self.wanted,
+                    channels_last=self.channels_last,
+                )
+            except FormatError as error:
+                if not self.policy.skip(error, what="sample"):
+                    self.stopped = True
+                    raise StopIteration from None
+                self.skipped += 1
+                continue
+            sample["__url__"] = item.url
+            if item.local_path is not None:
+                sample["__local_path__"] = item.local_path
+            return sample
