@@ -247,13 +247,16 @@ def merge_loader_states(states: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     parsed = [LoaderState.from_dict(state, sources=len(state["fingerprint"]["sources"])) for state in states]
     first = parsed[0]
     merged = first.readers
+    epochs = dict(first.epochs)
     for other in parsed[1:]:
-        if other.fingerprint != first.fingerprint or other.epoch != first.epoch:
-            raise LoaderError("cannot merge loader states of different datasets or epochs")
-        if other.readers is None:
-            continue
-        merged = other.readers if merged is None else _merge_readers(merged, other.readers)
-    return replace(first, readers=merged).to_dict()
+        if other.fingerprint != first.fingerprint:
+            raise LoaderError("cannot merge loader states of different datasets")
+        epochs.update(other.epochs)  # every rank holds the same earlier layers, of its own open epochs
+        if other.readers is not None:
+            merged = other.readers if merged is None else _merge_readers(merged, other.readers)
+    # Each rank only knew its own readers' epochs: the job's oldest open epoch is the least of them.
+    oldest = min(state.epoch for state in parsed)
+    return LoaderState(first.fingerprint, oldest, {e: l for e, l in epochs.items() if e >= oldest}, merged).to_dict()
 
 
 def _merge_readers(mine: ReadersState, theirs: ReadersState) -> ReadersState:
