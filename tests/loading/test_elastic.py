@@ -25,7 +25,7 @@ COMMON: dict[str, Any] = {"shuffle_flag": True, "seed": 5, "shuffle_window": 3}
 
 def run_phase(
     monkeypatch: pytest.MonkeyPatch,
-    urls: list[str],
+    urls: Any,
     world: int,
     workers: int,
     *,
