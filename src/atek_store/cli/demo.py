@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from atek_store.demo import run_demo
-
 __all__ = ["add_parser"]
 
 
@@ -23,5 +21,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from atek_store.demo import run_demo
+
     run_demo(args.workdir, seed=args.seed)
     return 0
