@@ -18,10 +18,11 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = (REPO_ROOT / ".." / "shared").resolve()
 GOLDEN = SHARED / "golden"
 
-_MISSING = (
-    f"needs ../shared (goldens and reference data), not found at {SHARED}; "
-    "check out the project's shared folder beside the repository"
+_NOT_FOUND = (
+    f"../shared, which is not at {SHARED} (the goldens and reference data: "
+    "check out the project's shared folder beside the repository)"
 )
+_MISSING = f"needs {_NOT_FOUND}"
 
 
 def _under_ci() -> bool:
@@ -43,7 +44,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if not needing:
         return
     if _under_ci():
-        pytest.exit(f"CI is set and {len(needing)} selected tests {_MISSING}", returncode=1)
+        pytest.exit(f"CI is set and {len(needing)} selected tests need {_NOT_FOUND}", returncode=1)
     skip = pytest.mark.skip(reason=_MISSING)
     for item in needing:
         item.add_marker(skip)

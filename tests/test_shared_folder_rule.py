@@ -54,11 +54,11 @@ def test_tests_needing_shared_skip_with_one_reason(no_shared_beside: Path) -> No
     assert "1 passed, 2 skipped" in done.stdout
     reasons = {line.split(": ", 1)[1] for line in done.stdout.splitlines() if line.startswith("SKIPPED")}
     assert len(reasons) == 1, done.stdout
-    assert reasons.pop().startswith("needs ../shared (goldens and reference data), not found at ")
+    assert reasons.pop().startswith("needs ../shared, which is not at ")
 
 
 def test_under_ci_a_missing_shared_folder_stops_the_run(no_shared_beside: Path) -> None:
     done = _run_clone_elsewhere(no_shared_beside, CI="true")
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "CI is set and 2 selected tests needs ../shared" in done.stdout + done.stderr
+    assert "CI is set and 2 selected tests need ../shared, which is not at " in done.stdout + done.stderr
     assert "passed" not in done.stdout

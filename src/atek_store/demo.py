@@ -90,7 +90,8 @@ def claim_workdir(workdir: str | Path) -> Path:
     if workdir.is_dir() and not marker.is_file() and any(workdir.iterdir()):
         raise UsageError(
             f"--workdir {workdir} is not empty and was not made by the demo (it has no {MARKER} file); "
-            "give a new or empty folder, which the demo then owns",
+            "give a new or empty folder, which the demo then owns (an old demo folder without the marker: "
+            "remove it yourself)",
             flag="--workdir",
             path=str(workdir),
         )

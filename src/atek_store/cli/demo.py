@@ -15,7 +15,11 @@ def add_parser(subparsers: Any) -> None:
         help="run the end-to-end demo on a local synthetic store",
         description="Generate a synthetic store, then use it the way a user of the ATEK Data Store would.",
     )
-    parser.add_argument("--workdir", default="demo_output", help="folder for everything the demo writes")
+    parser.add_argument(
+        "--workdir",
+        default="demo_output",
+        help="folder the demo owns: new, empty, or made by an earlier demo run (default demo_output)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic store (default 0)")
     parser.set_defaults(func=_run)
 
