@@ -28,6 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tests.cli.startup_commands import (  # noqa: E402
+    TORCH_FREE,
     Command,
     commands,
     interrupt,
@@ -40,16 +41,6 @@ from tests.cli.startup_commands import (  # noqa: E402
 
 HELP_SECONDS = 0.3
 DOWNLOAD_PEAK_MB = 100.0
-TORCH_FREE = (
-    "configs",
-    "list",
-    "download --dry-run",
-    "download local",
-    "download streamable",
-    "verify",
-    "publish --check tar",
-    "serve",
-)
 
 
 # The timed process is forked from this tiny launcher rather than from the benchmark itself:

@@ -24,6 +24,19 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 #: Top-level packages a command that does not load samples must leave unimported.
 HEAVY = ("torch", "numpy", "PIL", "simplejpeg")
 
+#: The commands (by ``Command.name``) that must never import torch.
+TORCH_FREE = (
+    "--help",
+    "configs",
+    "list",
+    "download --dry-run",
+    "download local",
+    "download streamable",
+    "verify",
+    "publish --check tar",
+    "serve",
+)
+
 # Runs the CLI exactly as ``python -m atek_store`` does, and at exit (also after SystemExit or
 # SIGINT handled by the command) writes the names in sys.modules to the file named by the variable.
 _PROBE_VARIABLE = "ATEK_STORE_TEST_MODULES_OUT"

@@ -12,18 +12,13 @@ from pathlib import Path
 import pytest
 
 from atek_store.cli import build_parser
-from tests.cli.startup_commands import StartupStore, commands, quiet_environment, run_probed, served_store
-
-TORCH_FREE = (
-    "--help",
-    "configs",
-    "list",
-    "download --dry-run",
-    "download local",
-    "download streamable",
-    "verify",
-    "publish --check tar",
-    "serve",
+from tests.cli.startup_commands import (
+    TORCH_FREE,
+    StartupStore,
+    commands,
+    quiet_environment,
+    run_probed,
+    served_store,
 )
 
 
