@@ -5,8 +5,20 @@ Shards in the global order (``lane``, ``source``) -> ``decode`` -> ``select`` ke
 contract.
 """
 
-from __future__ import annotations
+import typing
 
-from atek_store.loading.stages.base import Stage, StageState, innermost
+from atek_store import _lazy
+
+# Public name -> the module that defines it; imported on first use (see atek_store._lazy).
+_LAZY: dict[str, str] = {
+    "Stage": "atek_store.loading.stages.base",
+    "StageState": "atek_store.loading.stages.base",
+    "innermost": "atek_store.loading.stages.base",
+}
+
+if typing.TYPE_CHECKING:
+    from atek_store.loading.stages.base import Stage, StageState, innermost
+else:
+    __getattr__, __dir__ = _lazy.attach(__name__, _LAZY)
 
 __all__ = ["Stage", "StageState", "innermost"]
