@@ -20,7 +20,9 @@ from atek_store.loading.mixing import reader_quotas, schedule
 from atek_store.loading.order import RoundOrder, derive_seed
 from atek_store.loading.partition import Partition, RoundRobin, SplitterPartition
 from atek_store.loading.plan import PassPlan
-from atek_store.loading.sources import ShardOpener
+from atek_store.loading.readahead import DEFAULT_CONNECTIONS, ClientRanges, ReadAhead, spill_folder
+from atek_store.loading.remote import HttpClient
+from atek_store.loading.sources import ShardOpener, is_remote
 from atek_store.loading.stages.base import Stage
 from atek_store.loading.stages.batch import Batch
 from atek_store.loading.stages.decode import Decode
@@ -55,7 +57,9 @@ def _partition(config: DatasetConfig, plan: PassPlan) -> Partition:
     return RoundRobin(plan.topology.readers)
 
 
-def build_reader(config: DatasetConfig, plan: PassPlan, stream: int, opener: ShardOpener) -> Epochs:
+def build_reader(
+    config: DatasetConfig, plan: PassPlan, stream: int, opener: ShardOpener, ahead: ReadAhead | None = None
+) -> Epochs:
     """The chain of reader ``stream`` of this rank, reset to where the plan starts it."""
     partition = _partition(config, plan)
     reader = stream if config.nodesplitter is not None else plan.topology.reader(stream)
@@ -83,6 +87,8 @@ def build_reader(config: DatasetConfig, plan: PassPlan, stream: int, opener: Sha
                 opener=opener,
                 policy=options.policy,
                 rounds=None if mixture is not None else 1,
+                prefetch=ahead.want if ahead is not None else None,
+                lookahead=options.read_ahead,
             )
             for index, urls in enumerate(config.sources)
         ]
@@ -104,21 +110,42 @@ def build_reader(config: DatasetConfig, plan: PassPlan, stream: int, opener: Sha
     return epochs
 
 
+def _read_ahead(config: DatasetConfig, cache: ShardCache | None) -> tuple[ReadAhead, HttpClient] | None:
+    """The reader's read-ahead, when it streams anything and read-ahead is on."""
+    options = config.options
+    if not options.read_ahead or not any(is_remote(url) for url in config.all_urls):
+        return None
+    client = HttpClient(options.http_options, max_connections=DEFAULT_CONNECTIONS)
+    window = ReadAhead(
+        ClientRanges(client),
+        window=options.read_ahead,
+        connections=DEFAULT_CONNECTIONS,
+        spill_dir=spill_folder(options.cache_dir),
+        cached=None if cache is None else lambda url: cache.path_for(url).is_file(),
+    )
+    return window, client
+
+
 @contextmanager
 def open_reader(config: DatasetConfig, plan: PassPlan, stream: int) -> Iterator[Epochs]:
-    """A reader with its own shard opener (and HTTP connections), closed on leaving."""
+    """A reader with its own shard opener, read-ahead and HTTP connections, closed on leaving."""
     options = config.options
     cache = (
         ShardCache(options.cache_dir, max_bytes=options.cache_max_bytes)
         if options.cache_dir is not None
         else None
     )
-    opener = ShardOpener(cache=cache, http_options=options.http_options)
+    ahead = _read_ahead(config, cache)
+    window = ahead[0] if ahead is not None else None
+    opener = ShardOpener(cache=cache, http_options=options.http_options, prefetched=window)
     reader: Epochs | None = None
     try:
-        reader = build_reader(config, plan, stream, opener)
+        reader = build_reader(config, plan, stream, opener, window)
         yield reader
     finally:
         if reader is not None:
             reader.close()
         opener.close()
+        if ahead is not None:
+            ahead[0].close()
+            ahead[1].close()

@@ -84,10 +84,12 @@ class HttpClient:
     Make one per process (never share one across fork).
     """
 
-    def __init__(self, options: HttpOptions | None = None) -> None:
+    def __init__(self, options: HttpOptions | None = None, *, max_connections: int = 4) -> None:
         self.options = options or HttpOptions()
         self._transport = HttpTransport(
-            max_connections=4, timeout=self.options.read_timeout, connect_timeout=self.options.connect_timeout
+            max_connections=max_connections,
+            timeout=self.options.read_timeout,
+            connect_timeout=self.options.connect_timeout,
         )
         self._policy = RetryPolicy(retries=self.options.retries, base_s=self.options.backoff)
         self._rng = random.Random()

@@ -11,7 +11,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 from urllib.parse import unquote, urlsplit
 
 from atek_store.download.transport import redact_url
@@ -20,10 +20,18 @@ from atek_store.format.tario import RawSample, iter_raw_samples
 from atek_store.loading.cache import CacheEntryWriter, ShardCache
 from atek_store.loading.remote import HttpClient, HttpOptions
 
-__all__ = ["ShardOpener", "SourceSample", "is_remote"]
+__all__ = ["Prefetched", "ShardOpener", "SourceSample", "is_remote"]
 
 _READ_BUFFER = 1 << 20
 _REMOTE_SCHEMES = ("http", "https")
+
+
+class Prefetched(Protocol):
+    """Shards fetched ahead of time (the loader's read-ahead): handed over once, by URL."""
+
+    def claim(self, url: str) -> BinaryIO | None:
+        """A stream of the whole shard, fetched ahead of time, or None to open it as usual."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -79,11 +87,19 @@ class ShardOpener:
     Args:
         cache: where streamed shards are kept, or None.
         http_options: timeouts and retries for streaming.
+        prefetched: shards fetched ahead of time; consulted for every shard not in the cache.
     """
 
-    def __init__(self, *, cache: ShardCache | None = None, http_options: HttpOptions | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        cache: ShardCache | None = None,
+        http_options: HttpOptions | None = None,
+        prefetched: Prefetched | None = None,
+    ) -> None:
         self.cache = cache
         self._http_options = http_options
+        self._prefetched = prefetched
         self._http: HttpClient | None = None
 
     def samples(self, url: str) -> Iterator[SourceSample]:
@@ -119,9 +135,11 @@ class ShardOpener:
                         for raw in iter_raw_samples(stream, shard=shown):
                             yield SourceSample(url, None, raw)
                     return
-        if self._http is None:
-            self._http = HttpClient(self._http_options)
-        response = self._http.open(url)
+        response = self._prefetched.claim(url) if self._prefetched is not None else None
+        if response is None:
+            if self._http is None:
+                self._http = HttpClient(self._http_options)
+            response = self._http.open(url)
         entry = self.cache.writer(url) if self.cache is not None else None
         complete = False
         try:

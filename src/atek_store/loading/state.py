@@ -256,7 +256,12 @@ def merge_loader_states(states: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
             merged = other.readers if merged is None else _merge_readers(merged, other.readers)
     # Each rank only knew its own readers' epochs: the job's oldest open epoch is the least of them.
     oldest = min(state.epoch for state in parsed)
-    return LoaderState(first.fingerprint, oldest, {e: l for e, l in epochs.items() if e >= oldest}, merged).to_dict()
+    return LoaderState(
+        first.fingerprint,
+        oldest,
+        {epoch: layers for epoch, layers in epochs.items() if epoch >= oldest},
+        merged,
+    ).to_dict()
 
 
 def _merge_readers(mine: ReadersState, theirs: ReadersState) -> ReadersState:

@@ -11,7 +11,8 @@ samples nobody took are yielded, without decoding the others.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator, Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from typing import Any
 
 from atek_store.errors import LoaderError
@@ -19,12 +20,13 @@ from atek_store.loading.handler import DATA_ERRORS, ErrorPolicy
 from atek_store.loading.ledger import EpochLedger, LanePosition, consumed_by
 from atek_store.loading.order import Coverage, RoundOrder, SampleId
 from atek_store.loading.partition import Partition
-from atek_store.loading.sources import ShardOpener, SourceSample
+from atek_store.loading.sources import ShardOpener, SourceSample, is_remote
 from atek_store.loading.stages.base import Stage, StageState
 
 __all__ = ["Lane", "LaneItem"]
 
 LaneItem = tuple[SampleId, SourceSample]
+Prefetch = Callable[[str, Sequence[str]], None]
 
 
 def _groups(owned: Sequence[int], order: RoundOrder) -> Iterator[list[int]]:
@@ -52,6 +54,9 @@ class Lane(Stage[LaneItem]):
         opener: reads shards (shared by the reader's stages).
         policy: what to do with a bad shard.
         rounds: how many rounds the lane has (1 for a plain list; None: as many as asked for).
+        prefetch: told ``(lane, urls)``: the http(s) shards the lane reads next, in order (the
+            read-ahead's :meth:`~atek_store.loading.readahead.ReadAhead.want`); None for none.
+        lookahead: how many shards beyond the current group to name to ``prefetch``.
     """
 
     def __init__(
@@ -66,6 +71,8 @@ class Lane(Stage[LaneItem]):
         opener: ShardOpener,
         policy: ErrorPolicy,
         rounds: int | None,
+        prefetch: Prefetch | None = None,
+        lookahead: int = 0,
     ) -> None:
         self.source = source
         self.urls = urls
@@ -76,6 +83,8 @@ class Lane(Stage[LaneItem]):
         self.opener = opener
         self.policy = policy
         self.rounds = rounds
+        self.prefetch = prefetch
+        self.lookahead = lookahead if prefetch is not None else 0
         self.position = LanePosition()
         self.skipped_shards = 0
         self.stopped = False
@@ -92,6 +101,8 @@ class Lane(Stage[LaneItem]):
     def close(self) -> None:
         """Close the walk, and with it the shard being read (an unfinished cache entry is dropped)."""
         self._items.close()
+        if self.prefetch is not None:
+            self.prefetch(self._key, ())
 
     def get_state(self) -> StageState:
         """The lane position and the shards skipped so far."""
@@ -107,28 +118,57 @@ class Lane(Stage[LaneItem]):
         self.position = LanePosition(sample_id[0], sample_id, self.position.taken + 1)
         return sample_id, sample
 
-    def _walk(self, start: LanePosition) -> Generator[LaneItem, None, None]:
+    @property
+    def _key(self) -> str:
+        return f"lane-{self.source}"
+
+    def _todo(self, start: LanePosition) -> Iterator[tuple[int, list[tuple[int, tuple[SampleId, ...]]]]]:
+        """The groups with samples left, round after round, each with its positions to read."""
         order = self.order
         round_ = start.round
-        fruitless = 0  # shards read in a row that gave nothing (guards an endless lane)
         while self.rounds is None or round_ < self.rounds:
             for group in _groups(self.partition.owned(order, round_, self.reader), order):
                 todo = self._untaken(round_, group, start)
-                if not todo:
-                    continue
-                produced = 0
-                for item in self._window(round_, todo) if order.shuffle else self._shard(round_, *todo[0]):
-                    produced += 1
-                    yield item
-                if self.stopped:
-                    return
-                fruitless = 0 if produced else fruitless + len(todo)
-                if self.rounds is None and fruitless > order.num_shards:
-                    raise LoaderError(
-                        f"source {self.source} gives no samples: its last {fruitless} shards were empty or "
-                        f"skipped as bad (first shard {self.urls[0]!r}); check the shard list"
-                    )
+                if todo:
+                    yield round_, todo
             round_ += 1
+
+    def _walk(self, start: LanePosition) -> Generator[LaneItem, None, None]:
+        order = self.order
+        groups = self._todo(start)
+        ahead: deque[tuple[int, list[tuple[int, tuple[SampleId, ...]]]]] = deque()
+        fruitless = 0  # shards read in a row that gave nothing (guards an endless lane)
+        while True:
+            # Keep enough groups in view to name the next ``lookahead`` shards to the read-ahead.
+            while sum(len(todo) for _, todo in ahead) <= self.lookahead:
+                upcoming = next(groups, None)
+                if upcoming is None:
+                    break
+                ahead.append(upcoming)
+            if not ahead:
+                return
+            round_, todo = ahead.popleft()
+            if self.prefetch is not None:
+                self.prefetch(self._key, self._urls([(round_, todo), *ahead]))
+            produced = 0
+            for item in self._window(round_, todo) if order.shuffle else self._shard(round_, *todo[0]):
+                produced += 1
+                yield item
+            if self.stopped:
+                return
+            fruitless = 0 if produced else fruitless + len(todo)
+            if self.rounds is None and fruitless > order.num_shards:
+                raise LoaderError(
+                    f"source {self.source} gives no samples: its last {fruitless} shards were empty or "
+                    f"skipped as bad (first shard {self.urls[0]!r}); check the shard list"
+                )
+
+    def _urls(self, groups: list[tuple[int, list[tuple[int, tuple[SampleId, ...]]]]]) -> list[str]:
+        """The streamed shards of the groups, in reading order."""
+        urls = [
+            self.urls[self.order.shards(round_)[position]] for round_, todo in groups for position, _ in todo
+        ]
+        return [url for url in urls if is_remote(url)]
 
     def _untaken(
         self, round_: int, group: list[int], start: LanePosition
