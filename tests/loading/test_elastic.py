@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 
 from atek_store import create_native_atek_dataloader, simple_list_collation_fn
-from atek_store.errors import LoaderError
 from atek_store.loading import merge_loader_states
 from tests.loading.test_resume import ident
 
@@ -31,9 +30,14 @@ def run_phase(
     *,
     stop: int | None,
     state: dict[str, Any] | None,
+    only_rank: int | None = None,
     **options: Any,
 ) -> tuple[list[list[Any]], dict[str, Any]]:
-    """Every rank of one topology reads ``stop`` items (None: to the end); their merged state."""
+    """Every rank of one topology reads ``stop`` items (None: to the end); their merged state.
+
+    With ``only_rank``, the state returned is that rank's own (as a job without
+    ``torch.distributed`` would keep), not the merge.
+    """
     seen, states = [], []
     for rank in range(world):
         monkeypatch.setenv("RANK", str(rank))
@@ -43,7 +47,7 @@ def run_phase(
             loader.load_state_dict(state)
         seen.append([ident(item) for item in itertools.islice(loader, stop)])
         states.append(json.loads(json.dumps(loader.state_dict())))
-    return seen, merge_loader_states(states)
+    return seen, merge_loader_states(states) if only_rank is None else states[only_rank]
 
 
 @pytest.mark.parametrize(
@@ -91,19 +95,21 @@ def test_each_rank_resumes_from_its_own_state_on_the_same_topology(
         assert head + [ident(item) for item in resumed] == full[rank]
 
 
-def test_one_ranks_state_alone_cannot_resume_another_world(
-    monkeypatch: pytest.MonkeyPatch, small_urls: list[str]
+@pytest.mark.parametrize(("before", "after", "keep"), [((2, 2), (3, 1), 1), ((3, 0), (1, 2), 0)])
+def test_one_ranks_own_state_resumes_every_rank_of_a_job_in_lockstep(
+    monkeypatch: pytest.MonkeyPatch,
+    small_urls: list[str],
+    before: tuple[int, int],
+    after: tuple[int, int],
+    keep: int,
 ) -> None:
-    monkeypatch.setenv("RANK", "0")
-    monkeypatch.setenv("WORLD_SIZE", "2")
-    loader = create_native_atek_dataloader(small_urls, **COMMON)
-    next(iter(loader))
-    state = loader.state_dict()
-    monkeypatch.setenv("WORLD_SIZE", "3")
-    other = create_native_atek_dataloader(small_urls, **COMMON)
-    other.load_state_dict(state)
-    with pytest.raises(LoaderError, match="merge_loader_states"):
-        next(iter(other))
+    """Without torch.distributed, the other ranks' readers are replayed from one rank's progress."""
+    head, state = run_phase(monkeypatch, small_urls, *before, stop=3, state=None, only_rank=keep)
+    assert state["readers"]["observed"] == [rank == keep for rank in range(before[0])]
+    rest, _ = run_phase(monkeypatch, small_urls, *after, stop=None, state=state)
+    seen = Counter(pair for rank in head + rest for pair in rank)
+    assert len(seen) == 24
+    assert set(seen.values()) == {1}
 
 
 def test_a_repeating_pass_resumes_across_the_epoch_boundary(

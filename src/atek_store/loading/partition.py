@@ -15,6 +15,7 @@ resume on the same topology.
 
 from __future__ import annotations
 
+import enum
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from atek_store.loading.order import RoundOrder
 __all__ = [
     "NodeSplitter",
     "Partition",
+    "Partitioning",
     "RoundRobin",
     "SplitterPartition",
     "Topology",
@@ -36,6 +38,13 @@ __all__ = [
 
 NodeSplitter = Callable[[Any], Iterable[Any]]
 """``urls -> urls`` for this node, e.g. ``webdataset.split_by_node``; replaces our rank split."""
+
+
+class Partitioning(str, enum.Enum):
+    """How shards are split over readers."""
+
+    ROUND_ROBIN = "round-robin"  # ours: dealt over ranks x workers, recomputable on any topology
+    NODESPLITTER = "nodesplitter"  # a user's split over ranks, known only on its own rank
 
 
 @dataclass(frozen=True)

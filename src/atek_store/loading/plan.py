@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from atek_store.errors import LoaderError
 from atek_store.loading.config import DatasetConfig
 from atek_store.loading.ledger import Layer
-from atek_store.loading.partition import Topology, warn_if_idle_readers
+from atek_store.loading.partition import Partitioning, Topology, warn_if_idle_readers
 from atek_store.loading.stages.base import StageState
 from atek_store.loading.state import LoaderState, ReadersState
 
@@ -27,7 +27,7 @@ class PassPlan:
     Attributes:
         epoch: the first epoch the pass reads.
         topology: this rank, the world size, and readers per rank.
-        partitioning: ``"round-robin"`` or ``"nodesplitter"``.
+        partitioning: our split, or a user's nodesplitter.
         prior: per open epoch, what earlier topologies took.
         starts: per worker stream of this rank, the state to restore (a resume on the same
             topology), or None to start each reader afresh.
@@ -37,7 +37,7 @@ class PassPlan:
 
     epoch: int
     topology: Topology
-    partitioning: str = "round-robin"
+    partitioning: Partitioning = Partitioning.ROUND_ROBIN
     prior: Mapping[int, tuple[Layer, ...]] = field(default_factory=dict)
     starts: tuple[StageState | None, ...] | None = None
     rotation: int = 0
@@ -51,12 +51,12 @@ class PassPlan:
         return None if self.starts is None else self.starts[stream]
 
 
-def _same_topology(readers: ReadersState, topology: Topology, partitioning: str) -> bool:
+def _same_topology(readers: ReadersState, topology: Topology, partitioning: Partitioning) -> bool:
     return (
         readers.world_size == topology.world_size
         and readers.workers == topology.workers
         and readers.partition == partitioning
-        and (partitioning != "nodesplitter" or readers.rank == topology.rank)
+        and (partitioning is not Partitioning.NODESPLITTER or readers.rank == topology.rank)
     )
 
 
@@ -65,11 +65,14 @@ def plan_pass(
 ) -> PassPlan:
     """Plan the next pass on ``topology``: from the start of ``epoch``, or continuing ``resume``.
 
+    A state that knows only some ranks' readers (taken without ``torch.distributed``) has the
+    others inferred (:mod:`atek_store.loading.lockstep`).
+
     Raises:
         LoaderError: the state cannot resume on this topology (a nodesplitter's state on another
-            one, or a state that knows only some ranks' readers).
+            one).
     """
-    partitioning = "round-robin" if config.nodesplitter is None else "nodesplitter"
+    partitioning = Partitioning.ROUND_ROBIN if config.nodesplitter is None else Partitioning.NODESPLITTER
     if resume is None:
         if config.mixture is None:
             warn_if_idle_readers(
@@ -82,15 +85,26 @@ def plan_pass(
     readers = resume.readers
     if readers is None:
         return PassPlan(resume.epoch, topology, partitioning, prior=resume.epochs)
-    if _same_topology(readers, topology, partitioning) and readers.observed[topology.rank]:
-        if partitioning == "nodesplitter":
+    same = _same_topology(readers, topology, partitioning)
+    if (
+        not readers.covers_all()
+        and partitioning is Partitioning.ROUND_ROBIN
+        and not (same and readers.observed[topology.rank])
+    ):
+        # Imported here: inferring replays readers, which needs the reader module (that imports this one).
+        from atek_store.loading.lockstep import infer_unobserved
+
+        resume = infer_unobserved(config, resume)
+        readers = resume.readers or readers  # inference keeps the readers, filled in
+    if same and readers.observed[topology.rank]:
+        if partitioning is Partitioning.NODESPLITTER:
             starts = readers.states
         else:
             starts = tuple(readers.states[topology.reader(stream)] for stream in range(topology.workers))
         return PassPlan(
             resume.epoch, topology, partitioning, resume.epochs, starts, readers.rotation[topology.rank]
         )
-    if partitioning == "nodesplitter":
+    if partitioning is Partitioning.NODESPLITTER:
         raise LoaderError(
             f"cannot resume: the state was taken with a nodesplitter on rank {readers.rank} of "
             f"{readers.world_size} with {readers.workers} reader(s) per rank (DataLoader workers, 1 for "

@@ -28,21 +28,18 @@ from typing import Any
 
 from atek_store.errors import LoaderError
 from atek_store.loading.ledger import LanePosition, Layer, ReaderProgress, layer_map
+from atek_store.loading.partition import Partitioning
 from atek_store.loading.stages.base import StageState, innermost
 
 __all__ = [
     "STATE_FORMAT",
     "LoaderState",
-    "Partitioning",
     "ReadersState",
     "merge_loader_states",
     "reader_epoch",
 ]
 
 STATE_FORMAT = "atek-store/loader-state/2"
-
-Partitioning = str
-"""``"round-robin"`` (our split over ranks and workers) or ``"nodesplitter"`` (a user's split)."""
 
 
 def reader_epoch(state: StageState | None, first: int) -> int:
@@ -108,7 +105,7 @@ class ReadersState:
         return {
             "world_size": self.world_size,
             "workers": self.workers,
-            "partition": self.partition,
+            "partition": self.partition.value,
             "rank": self.rank,
             "observed": list(self.observed),
             "rotation": list(self.rotation),
@@ -126,7 +123,7 @@ class ReadersState:
             readers = cls(
                 world_size=int(data["world_size"]),
                 workers=int(data["workers"]),
-                partition=str(data["partition"]),
+                partition=Partitioning(data["partition"]),
                 observed=tuple(bool(flag) for flag in data["observed"]),
                 rotation=tuple(int(stream) for stream in data["rotation"]),
                 states=tuple(None if item is None else dict(item) for item in data["states"]),
@@ -134,11 +131,10 @@ class ReadersState:
             )
         except (KeyError, TypeError, ValueError) as error:
             raise LoaderError(f"malformed readers in a loader state: {error}") from None
-        slots = readers.workers if readers.partition == "nodesplitter" else readers.readers
+        slots = readers.workers if readers.partition is Partitioning.NODESPLITTER else readers.readers
         if (
             readers.world_size < 1
             or readers.workers < 1
-            or readers.partition not in ("round-robin", "nodesplitter")
             or len(readers.observed) != readers.world_size
             or len(readers.rotation) != readers.world_size
             or len(readers.states) != slots
@@ -211,7 +207,7 @@ class LoaderState:
         readers = self.readers
         if readers is None:
             return dict(self.epochs)
-        if readers.partition != "round-robin":
+        if readers.partition is not Partitioning.ROUND_ROBIN:
             raise LoaderError(
                 "this state was taken with a nodesplitter, whose split only its own rank knows: resume "
                 "with the same world size and num_workers"
@@ -271,7 +267,7 @@ def _merge_readers(mine: ReadersState, theirs: ReadersState) -> ReadersState:
         theirs.partition,
     ):
         raise LoaderError("cannot merge loader states taken on different topologies")
-    if mine.partition != "round-robin":
+    if mine.partition is not Partitioning.ROUND_ROBIN:
         raise LoaderError("states taken with a nodesplitter cannot be merged: each rank resumes from its own")
     observed = list(mine.observed)
     rotation = list(mine.rotation)

@@ -14,6 +14,7 @@ from typing import Any
 
 from atek_store.loading.config import DatasetConfig
 from atek_store.loading.handler import SkipCounts
+from atek_store.loading.partition import Partitioning
 from atek_store.loading.plan import PassPlan
 from atek_store.loading.stages.base import StageState
 from atek_store.loading.state import LoaderState, ReadersState, progress_in, reader_epoch
@@ -105,7 +106,7 @@ class PassTracker:
         """
         plan, topology = self.plan, self.plan.topology
         local = (topology.rank, list(self.states), self.next_stream)
-        splitter = plan.partitioning == "nodesplitter"
+        splitter = plan.partitioning is Partitioning.NODESPLITTER
         ranks = _gathered(local) if gather and not splitter else [local]
         observed = [False] * topology.world_size
         rotation = [0] * topology.world_size
