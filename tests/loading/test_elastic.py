@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 import pytest
@@ -20,6 +21,13 @@ from atek_store.loading import merge_loader_states
 from tests.loading.test_resume import ident
 
 COMMON: dict[str, Any] = {"shuffle_flag": True, "seed": 5, "shuffle_window": 3}
+
+
+def assert_each_once(pairs: Iterable[Any], count: int = 24) -> None:
+    """Every one of the ``count`` samples of the small store was read, none twice."""
+    seen = Counter(tuple(pair) for pair in pairs)
+    assert len(seen) == count
+    assert set(seen.values()) == {1}
 
 
 def run_phase(
@@ -64,9 +72,7 @@ def test_a_changed_topology_reads_the_rest_of_the_epoch_exactly_once(
 ) -> None:
     head, state = run_phase(monkeypatch, small_urls, *before, stop=stop, state=None)
     rest, _ = run_phase(monkeypatch, small_urls, *after, stop=None, state=state)
-    seen = Counter(pair for rank in head + rest for pair in rank)
-    assert len(seen) == 24
-    assert set(seen.values()) == {1}
+    assert_each_once(pair for rank in head + rest for pair in rank)
 
 
 def test_batches_resume_through_three_topologies_in_one_epoch(
@@ -76,9 +82,7 @@ def test_batches_resume_through_three_topologies_in_one_epoch(
     first, state = run_phase(monkeypatch, small_urls, 2, 2, stop=2, state=None, **batched)
     second, state = run_phase(monkeypatch, small_urls, 1, 2, stop=1, state=state, **batched)
     rest, _ = run_phase(monkeypatch, small_urls, 3, 0, stop=None, state=state, **batched)
-    seen = Counter(pair for rank in first + second + rest for batch in rank for pair in batch)
-    assert len(seen) == 24
-    assert set(seen.values()) == {1}
+    assert_each_once(pair for rank in first + second + rest for batch in rank for pair in batch)
 
 
 def test_each_rank_resumes_from_its_own_state_on_the_same_topology(
@@ -107,9 +111,7 @@ def test_one_ranks_own_state_resumes_every_rank_of_a_job_in_lockstep(
     head, state = run_phase(monkeypatch, small_urls, *before, stop=3, state=None, only_rank=keep)
     assert state["readers"]["observed"] == [rank == keep for rank in range(before[0])]
     rest, _ = run_phase(monkeypatch, small_urls, *after, stop=None, state=state)
-    seen = Counter(pair for rank in head + rest for pair in rank)
-    assert len(seen) == 24
-    assert set(seen.values()) == {1}
+    assert_each_once(pair for rank in head + rest for pair in rank)
 
 
 def test_a_repeating_pass_resumes_across_the_epoch_boundary(

@@ -6,7 +6,7 @@ is exact. Under :class:`~atek_store.loading.dataloader.AtekDataLoader` the loade
 workers' readers (use its ``state_dict``). Under a plain ``torch.utils.data.DataLoader`` with
 workers, a loaded state is honoured but the main process never sees the workers' progress.
 
-What a state resumes (see the README's "Resuming" section): the same shard lists, seed, shuffle
+What a state resumes (see the README, "Loading at scale"): the same shard lists, seed, shuffle
 settings and mixture; any world size and any number of workers. On the same topology the resumed
 pass yields the remaining items in the order the interrupted one would have; on another one, each
 remaining sample exactly once.
@@ -106,14 +106,14 @@ class AtekWdsDataset(IterableDataset[Any]):
 
     # -- passes -------------------------------------------------------------------------------
 
-    def plan_pass(self, topology: Topology) -> PassPlan:
-        """Plan the next pass on ``topology`` (consumes a loaded state).
+    def plan_pass(self, topology: Topology, *, warn: bool = True) -> PassPlan:
+        """Plan the next pass on ``topology`` (consumes a loaded state); ``warn`` about idle readers.
 
         Raises:
             LoaderError: a loaded state cannot resume on this topology.
         """
         resume, self._resume = self._resume, None
-        return plan_pass(self.config, epoch=self._epoch, resume=resume, topology=topology)
+        return plan_pass(self.config, epoch=self._epoch, resume=resume, topology=topology, warn=warn)
 
     def __iter__(self) -> Iterator[Any]:
         worker = get_worker_info()
@@ -124,7 +124,7 @@ class AtekWdsDataset(IterableDataset[Any]):
             self._tracker = PassTracker(self.config, plan)
             return self._iter_here(plan, self._tracker)
         # A plain DataLoader's worker: its copy of the dataset plans its own share.
-        plan = self.plan_pass(Topology(rank, world, worker.num_workers))
+        plan = self.plan_pass(Topology(rank, world, worker.num_workers), warn=worker.id == 0)
         return self._iter_worker(plan, plan.stream_of(worker.id))
 
     def _iter_here(self, plan: PassPlan, tracker: PassTracker) -> Iterator[Any]:

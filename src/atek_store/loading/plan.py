@@ -61,12 +61,13 @@ def _same_topology(readers: ReadersState, topology: Topology, partitioning: Part
 
 
 def plan_pass(
-    config: DatasetConfig, *, epoch: int, resume: LoaderState | None, topology: Topology
+    config: DatasetConfig, *, epoch: int, resume: LoaderState | None, topology: Topology, warn: bool = True
 ) -> PassPlan:
     """Plan the next pass on ``topology``: from the start of ``epoch``, or continuing ``resume``.
 
     A state that knows only some ranks' readers (taken without ``torch.distributed``) has the
-    others inferred (:mod:`atek_store.loading.lockstep`).
+    others inferred (:mod:`atek_store.loading.lockstep`). ``warn`` warns when some readers get no
+    shard (once per pass: not in each worker of a plain DataLoader).
 
     Raises:
         LoaderError: the state cannot resume on this topology (a nodesplitter's state on another
@@ -74,7 +75,7 @@ def plan_pass(
     """
     partitioning = Partitioning.ROUND_ROBIN if config.nodesplitter is None else Partitioning.NODESPLITTER
     if resume is None:
-        if config.mixture is None:
+        if warn and config.mixture is None:
             warn_if_idle_readers(
                 config.sources[0],
                 world_size=topology.world_size,

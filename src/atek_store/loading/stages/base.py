@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
-__all__ = ["Stage", "StageState", "innermost"]
+__all__ = ["Chained", "Stage", "StageState", "innermost"]
 
 T = TypeVar("T")
+S = TypeVar("S")
 
 StageState = dict[str, Any]
 
@@ -40,6 +41,28 @@ class Stage(Iterator[T], ABC):
 
     def __iter__(self) -> Iterator[T]:
         return self
+
+
+class Chained(Stage[T], Generic[S, T]):
+    """A stage over a source stage whose own state is nothing but its source's (a map, a batcher).
+
+    Subclasses set ``self.source`` and implement ``__next__``; those that keep more extend the
+    three methods.
+    """
+
+    source: Stage[S]
+
+    def reset(self, state: Mapping[str, Any] | None = None) -> None:
+        """Reset the source."""
+        self.source.reset(None if state is None else state["source"])
+
+    def close(self) -> None:
+        """Close the source."""
+        self.source.close()
+
+    def get_state(self) -> StageState:
+        """The source's state."""
+        return {"source": self.source.get_state()}
 
 
 def innermost(state: Mapping[str, Any]) -> Mapping[str, Any]:

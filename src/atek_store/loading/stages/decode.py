@@ -10,12 +10,12 @@ from atek_store.errors import FormatError
 from atek_store.format.decode import decode_sample
 from atek_store.loading.handler import ErrorPolicy
 from atek_store.loading.sources import SourceSample
-from atek_store.loading.stages.base import Stage, StageState
+from atek_store.loading.stages.base import Chained, Stage, StageState
 
 __all__ = ["Decode"]
 
 
-class Decode(Stage[dict[str, Any]]):
+class Decode(Chained[SourceSample, dict[str, Any]]):
     """Decode each raw sample; a bad one is raised, or skipped and counted, as the policy says.
 
     Args:
@@ -42,17 +42,13 @@ class Decode(Stage[dict[str, Any]]):
 
     def reset(self, state: Mapping[str, Any] | None = None) -> None:
         """Reset the source; restore the count of skipped samples."""
-        self.source.reset(None if state is None else state["source"])
+        super().reset(state)
         self.skipped = 0 if state is None else int(state["skipped"])
         self.stopped = False
 
-    def close(self) -> None:
-        """Close the source."""
-        self.source.close()
-
     def get_state(self) -> StageState:
         """The source's state and the samples skipped."""
-        return {"source": self.source.get_state(), "skipped": self.skipped}
+        return {**super().get_state(), "skipped": self.skipped}
 
     def __next__(self) -> dict[str, Any]:
         while True:

@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from typing import Any
 
-from atek_store.loading.stages.base import Stage, StageState
+from atek_store.loading.stages.base import Chained, Stage
 
 __all__ = ["Transform", "TransformFn"]
 
 TransformFn = Callable[[Iterator[dict[str, Any]]], Iterable[Any]]
 
 
-class Transform(Stage[Any]):
+class Transform(Chained[dict[str, Any], Any]):
     """Run ``fn`` over the source's samples."""
 
     def __init__(self, source: Stage[dict[str, Any]], fn: TransformFn) -> None:
@@ -28,18 +28,14 @@ class Transform(Stage[Any]):
 
     def reset(self, state: Mapping[str, Any] | None = None) -> None:
         """Reset the source and start the function afresh on it."""
-        self.source.reset(None if state is None else state["source"])
+        super().reset(state)
         self._out = iter(self.fn(iter(self.source)))
 
     def close(self) -> None:
         """Close the function's generator (if it is one), then the source."""
         if isinstance(self._out, Generator):  # other iterators have nothing to close
             self._out.close()
-        self.source.close()
-
-    def get_state(self) -> StageState:
-        """The source's state (after the last sample the function pulled)."""
-        return {"source": self.source.get_state()}
+        super().close()
 
     def __next__(self) -> Any:
         return next(self._out)
