@@ -8,12 +8,18 @@ import logging
 import pytest
 
 from atek_store.download.progress import ConsoleProgress
-from atek_store.download.report import ShardOutcome
+from atek_store.download.report import ShardOutcome, ShardStatus
 
 
 def outcome(status: str) -> ShardOutcome:
     return ShardOutcome(
-        "s", "k_tar", "s/k.tar", 10, "0" * 40, status, reason="HTTP 503" if status == "failed" else None
+        "s",
+        "k_tar",
+        "s/k.tar",
+        10,
+        "0" * 40,
+        ShardStatus(status),
+        reason="HTTP 503" if status == "failed" else None,
     )
 
 

@@ -18,7 +18,7 @@ import filelock
 from atek_store._version import __version__
 from atek_store.download.plan import DownloadPlan, check_disk_space, plan_download, warn_if_stale
 from atek_store.download.progress import ProgressSink
-from atek_store.download.report import LISTED, NOT_STARTED, PRESENT, REPORT_FILE, DownloadReport, ShardOutcome
+from atek_store.download.report import REPORT_FILE, DownloadReport, ShardOutcome, ShardStatus
 from atek_store.download.scheduler import RetryPolicy, TransferOptions, run_transfers
 from atek_store.download.state import STATE_DIR, StateJournal
 from atek_store.download.transport import FileTransport, HttpTransport, RoutingTransport, Transport
@@ -42,8 +42,8 @@ def make_transport(*, workers: int = 8, timeout: float = 30.0, allow_file_urls: 
 
 def _interrupted_outcome(shard: ShardEntry, journal: StateJournal) -> ShardOutcome:
     if journal.proves(shard):
-        return ShardOutcome.of(shard, PRESENT)
-    return ShardOutcome.of(shard, NOT_STARTED, reason="the run was interrupted")
+        return ShardOutcome.of(shard, ShardStatus.PRESENT)
+    return ShardOutcome.of(shard, ShardStatus.NOT_STARTED, reason="the run was interrupted")
 
 
 def _lists(
@@ -96,7 +96,7 @@ def _streamable(plan: DownloadPlan, started: float) -> DownloadReport:
     plan.output_folder.mkdir(parents=True, exist_ok=True)
     train, validation = _lists(plan, None, local=False)
     write_shard_lists(plan.output_folder, train=train, validation=validation, local=False)
-    outcomes = [ShardOutcome.of(shard, LISTED) for shard in plan.shards]
+    outcomes = [ShardOutcome.of(shard, ShardStatus.LISTED) for shard in plan.shards]
     report = _report(plan, outcomes, started, expired=False, interrupted=False)
     report.write(plan.output_folder)
     return report
