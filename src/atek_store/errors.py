@@ -304,14 +304,19 @@ class UrlsExpiredError(TransferError):
 class InsufficientDiskSpaceError(TransferError):
     """The output folder's file system lacks the space the selected shards need.
 
+    Raised before anything is fetched when the space is known to be short, and at the end of a run
+    whose shards failed because the disk filled up (then ``report`` has the outcomes).
+
     Attributes:
         path: the output folder.
         needed: bytes still to write.
         free: bytes free on its file system.
     """
 
-    def __init__(self, message: str, *, path: str, needed: int, free: int) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, *, path: str, needed: int, free: int, report: DownloadReport | None = None
+    ) -> None:
+        super().__init__(message, report=report)
         self.path = path
         self.needed = needed
         self.free = free
