@@ -26,6 +26,7 @@ and their message says what to do. They pickle cleanly (they cross DataLoader wo
     │   └── CacheError                          the local shard cache is unusable
     ├── AdaptorError(ValueError)                a sample does not fit a model adaptor
     ├── StoreError(RuntimeError)                publishing or serving a store failed
+    │   ├── StoreLayoutError(ValueError)        the store folder is missing, empty or has unusable names
     │   └── SignatureError(PermissionError)     a signed URL is invalid or expired (server side)
     └── PreprocessError(RuntimeError)           turning raw Aria recordings into shards failed
         └── RawDataError                        a raw recording lacks a file it needs or holds bad data
@@ -65,6 +66,7 @@ __all__ = [
     "SignatureError",
     "SkippedSampleWarning",
     "StoreError",
+    "StoreLayoutError",
     "TransferError",
     "TruncatedShardError",
     "UnknownMemberError",
@@ -362,6 +364,13 @@ class StoreError(AtekStoreError, RuntimeError):
     def __init__(self, message: str, *, path: str | None = None) -> None:
         super().__init__(message)
         self.path = path
+
+
+class StoreLayoutError(StoreError, ValueError):
+    """The store folder to publish or serve is missing, holds no shard, or has an unusable name.
+
+    Bad input rather than a failure: the command line exits 2. ``path`` is the folder or file at fault.
+    """
 
 
 class SignatureError(StoreError, PermissionError):

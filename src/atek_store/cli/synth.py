@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
+from atek_store.errors import UsageError
 from atek_store.synthetic import SYNTHETIC_CONFIGS, write_synthetic_store
 
 __all__ = ["add_parser"]
@@ -35,6 +37,11 @@ def add_parser(subparsers: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(
+            f"--out {out} exists and is not a folder; give a folder to write the store into", flag="--out"
+        )
     records = write_synthetic_store(
         args.out,
         config=args.config,

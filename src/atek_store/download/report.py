@@ -13,6 +13,7 @@ from typing import Any
 from atek_store.atomic import atomic_write_text
 from atek_store.errors import ManifestError
 from atek_store.manifest import ShardEntry
+from atek_store.untrusted import brief, read_json_file
 
 __all__ = [
     "REPORT_FILE",
@@ -213,10 +214,14 @@ def load_report(path: str | Path) -> DownloadReport:
         ManifestError: the file is missing or not a report this tool wrote.
     """
     path = Path(path)
+    document = read_json_file(
+        path, what="download report", fail=lambda message: ManifestError(message, path=str(path))
+    )
+    if not isinstance(document.data, dict):
+        raise ManifestError(f"{path} is not a download report: it holds no JSON object", path=str(path))
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return DownloadReport(**_tuple_fields(data))
-    except FileNotFoundError:
-        raise ManifestError(f"download report not found: {path}", path=str(path)) from None
-    except (OSError, ValueError, TypeError, AttributeError) as error:
-        raise ManifestError(f"{path} is not a download report: {error}", path=str(path)) from None
+        return DownloadReport(**_tuple_fields(document.data))
+    except (ValueError, TypeError, AttributeError) as error:
+        raise ManifestError(
+            f"{path} is not a download report: {brief(str(error), 200)}", path=str(path)
+        ) from None
