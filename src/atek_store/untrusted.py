@@ -29,6 +29,7 @@ __all__ = [
     "brief",
     "brief_name",
     "brief_names",
+    "brief_text",
     "read_input_file",
     "read_json_file",
 ]
@@ -37,6 +38,7 @@ __all__ = [
 # small enough that a file this size still parses in the memory of an ordinary machine.
 MAX_INPUT_BYTES = 1 << 30
 _BRIEF = 80
+_MAX_INT_DIGITS = 40
 
 
 def brief(value: object, limit: int = _BRIEF) -> str:
@@ -51,6 +53,12 @@ def brief(value: object, limit: int = _BRIEF) -> str:
     if len(text) <= limit:
         return text
     return f"{text[:limit]}... ({len(text):,} characters)"
+
+
+def brief_text(text: str, limit: int = 4 * _BRIEF) -> str:
+    """A message from elsewhere (a parser's) on one line, cut to about ``limit`` characters."""
+    flat = " ".join(text[: 2 * limit].split())
+    return flat if len(flat) <= limit and len(text) <= 2 * limit else f"{flat[:limit]}..."
 
 
 def brief_name(name: str) -> str:
@@ -143,6 +151,15 @@ def read_json_file(
     def no_constants(name: str) -> NoReturn:
         refuse(f"{what} {path} holds {name}, which is not a JSON number")
 
+    def bounded_int(text: str) -> int:
+        # Converting a number of thousands of digits costs quadratic time (and Python refuses past
+        # its digit limit with a hint that does not apply here); no field needs more than a few.
+        if len(text) > _MAX_INT_DIGITS:
+            refuse(
+                f"{what} {path} holds an integer of {len(text):,} digits; no field of a {what} has that many"
+            )
+        return int(text)
+
     def unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
         obj = dict(pairs)
         if len(obj) != len(pairs):
@@ -157,7 +174,11 @@ def read_json_file(
         return obj
 
     try:
-        data = json.loads(raw.raw, parse_constant=no_constants, object_pairs_hook=unique_keys)
+        data = json.loads(
+            raw.raw, parse_constant=no_constants, parse_int=bounded_int, object_pairs_hook=unique_keys
+        )
+    except AtekStoreError:
+        raise
     except RecursionError:
         refuse(f"{what} {path} is nested deeper than {sys.getrecursionlimit():,} levels; it is not a {what}")
     except UnicodeDecodeError as error:
@@ -165,6 +186,6 @@ def read_json_file(
     except json.JSONDecodeError as error:
         refuse(f"{what} {path} is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}")
     except ValueError as error:
-        # The integer digit limit (sys.get_int_max_str_digits) and similar decoder limits.
-        refuse(f"{what} {path} holds a value the JSON decoder refuses: {brief(str(error), 160)}")
+        # Any other limit of the decoder (a float it cannot convert, say).
+        refuse(f"{what} {path} holds a value the JSON decoder refuses: {brief_text(str(error))}")
     return JsonDocument(data=data, sha256=hashlib.sha256(raw.raw).hexdigest(), modified_at=raw.modified_at)

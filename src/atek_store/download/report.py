@@ -13,7 +13,7 @@ from typing import Any
 from atek_store.atomic import atomic_write_text
 from atek_store.errors import ManifestError
 from atek_store.manifest import ShardEntry
-from atek_store.untrusted import brief, read_json_file
+from atek_store.untrusted import brief_text, read_json_file
 
 __all__ = [
     "REPORT_FILE",
@@ -223,5 +223,5 @@ def load_report(path: str | Path) -> DownloadReport:
         return DownloadReport(**_tuple_fields(document.data))
     except (ValueError, TypeError, AttributeError) as error:
         raise ManifestError(
-            f"{path} is not a download report: {brief(str(error), 200)}", path=str(path)
+            f"{path} is not a download report: {brief_text(str(error))}", path=str(path)
         ) from None
