@@ -32,6 +32,11 @@ for name, argv in json.loads({cases!r}).items():
 """
 
 
+def cli_cases_code(cases: dict[str, list[str]]) -> str:
+    """Statements that run every case and leave ``{name: {code, stderr, chars, seconds}}`` in ``result``."""
+    return _CHILD.format(cases=json.dumps(cases))
+
+
 @dataclass(frozen=True)
 class CliCase:
     """How one command line ended in the child."""
@@ -46,9 +51,7 @@ def run_cli_cases(
     cases: dict[str, list[str]], *, timeout_s: float = 90.0, max_memory_mb: int = 2048
 ) -> tuple[BoundedRun, dict[str, CliCase]]:
     """Run ``main(argv)`` for every case in one child under the bounds; the run and each case's end."""
-    run = run_bounded(
-        _CHILD.format(cases=json.dumps(cases)), timeout_s=timeout_s, max_memory_mb=max_memory_mb
-    )
+    run = run_bounded(cli_cases_code(cases), timeout_s=timeout_s, max_memory_mb=max_memory_mb)
     assert run.outcome == "returned", f"{run.outcome}: {run.message}\n{run.output}"
     return run, {name: CliCase(**value) for name, value in run.value.items()}
 

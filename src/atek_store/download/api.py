@@ -11,6 +11,7 @@ and :func:`run_download` takes that record; the command line builds the same rec
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import time
@@ -21,7 +22,14 @@ import filelock
 
 from atek_store._version import __version__
 from atek_store.download.outputs import OutputReserve, SavedOutputs, save_outputs, shard_lists
-from atek_store.download.plan import DownloadPlan, check_disk_space, free_bytes, plan_download, warn_if_stale
+from atek_store.download.plan import (
+    DownloadPlan,
+    check_disk_space,
+    free_bytes,
+    nearest_existing,
+    plan_download,
+    warn_if_stale,
+)
 from atek_store.download.progress import ProgressSink
 from atek_store.download.report import REPORT_FILE, DownloadReport, ShardOutcome, ShardStatus, format_bytes
 from atek_store.download.request import DownloadRequest
@@ -119,9 +127,10 @@ def run_download(
     started = time.time()
     plan = plan_download(request)
     warn_if_stale(plan.manifest)
+    folder = plan.output_folder
+    _check_writable(folder)
     if not plan.local:
         return _streamable(plan, started)
-    folder = plan.output_folder
     reserve = OutputReserve(folder, len(plan.shards))
     reserve.release()  # a reserve a killed run left behind is free space, not space in use
     remaining = plan.remaining()
@@ -183,6 +192,20 @@ def _lock_output_folder(folder: Path) -> filelock.BaseFileLock:
     except OSError as error:
         raise _unwritable(folder, error) from None
     return lock
+
+
+def _check_writable(folder: Path) -> None:
+    """Refuse a folder this process cannot create or write in, before anything is counted or written.
+
+    Raises:
+        UsageError: naming the folder and why (read-only file system, permission denied).
+    """
+    probe = nearest_existing(folder)
+    if os.access(probe, os.W_OK | os.X_OK):
+        return
+    read_only = bool(os.statvfs(probe).f_flag & os.ST_RDONLY)
+    code = errno.EROFS if read_only else errno.EACCES
+    raise _unwritable(folder, OSError(code, os.strerror(code), str(probe)))
 
 
 def _unwritable(folder: Path, error: OSError) -> UsageError:

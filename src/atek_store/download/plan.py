@@ -25,6 +25,7 @@ __all__ = [
     "Remaining",
     "check_disk_space",
     "free_bytes",
+    "nearest_existing",
     "plan_download",
     "warn_if_stale",
 ]
@@ -182,13 +183,18 @@ def warn_if_stale(manifest: UrlManifest, *, now: float | None = None) -> None:
         )
 
 
-def free_bytes(folder: Path) -> int:
-    """Bytes free on the file system that holds (or will hold) ``folder``; -1 when it cannot be told."""
+def nearest_existing(folder: Path) -> Path:
+    """``folder`` or its closest ancestor that exists: where the folder will be created."""
     probe = folder.absolute()
     while not probe.exists() and probe != probe.parent:
         probe = probe.parent
+    return probe
+
+
+def free_bytes(folder: Path) -> int:
+    """Bytes free on the file system that holds (or will hold) ``folder``; -1 when it cannot be told."""
     try:
-        return shutil.disk_usage(os.fspath(probe)).free
+        return shutil.disk_usage(os.fspath(nearest_existing(folder))).free
     except OSError:
         return -1
 
