@@ -15,10 +15,13 @@ from atek_store.catalog import CATALOG, CatalogEntry
 from atek_store.download import (
     DownloadPlan,
     DownloadReport,
+    DownloadRequest,
     ShardOutcome,
+    ShardStatus,
     VerifyReport,
     download_atek_wds_sequences,
     plan_download,
+    run_download,
     verify_local_store,
 )
 from atek_store.loading import (
@@ -61,6 +64,7 @@ __all__ = [
     "CubeRCNNModelAdaptor",
     "DownloadPlan",
     "DownloadReport",
+    "DownloadRequest",
     "HttpOptions",
     "ModelAdaptor",
     "PreprocessConfig",
@@ -71,6 +75,7 @@ __all__ = [
     "ServerConfig",
     "ShardEntry",
     "ShardOutcome",
+    "ShardStatus",
     "SplitSpec",
     "StoreServer",
     "UrlManifest",
@@ -92,6 +97,7 @@ __all__ = [
     "publish_store",
     "render_sample",
     "render_shard_sample",
+    "run_download",
     "serve_store",
     "simple_list_collation_fn",
     "start_store_server",

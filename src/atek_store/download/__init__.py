@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from atek_store.download.api import download_atek_wds_sequences, make_transport
+from atek_store.download.api import download_atek_wds_sequences, make_transport, run_download
 from atek_store.download.plan import DownloadPlan, plan_download
 from atek_store.download.progress import ConsoleProgress, NullProgress, ProgressSink
-from atek_store.download.report import DownloadReport, ShardOutcome, load_report
+from atek_store.download.report import DownloadReport, ShardOutcome, ShardStatus, load_report
+from atek_store.download.request import DownloadRequest
 from atek_store.download.scheduler import RetryPolicy, TransferOptions
 from atek_store.download.verify import VerifyReport, verify_local_store
 
@@ -13,15 +14,18 @@ __all__ = [
     "ConsoleProgress",
     "DownloadPlan",
     "DownloadReport",
+    "DownloadRequest",
     "NullProgress",
     "ProgressSink",
     "RetryPolicy",
     "ShardOutcome",
+    "ShardStatus",
     "TransferOptions",
     "VerifyReport",
     "download_atek_wds_sequences",
     "load_report",
     "make_transport",
     "plan_download",
+    "run_download",
     "verify_local_store",
 ]
