@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from atek_store.download.progress import ConsoleProgress
-from atek_store.download.report import ShardOutcome, ShardStatus
+from atek_store.download.report import ShardOutcome
 
 
 def outcome(status: str) -> ShardOutcome:
@@ -18,7 +18,7 @@ def outcome(status: str) -> ShardOutcome:
         "s/k.tar",
         10,
         "0" * 40,
-        ShardStatus(status),
+        status,  # the string value is taken as the ShardStatus it names
         reason="HTTP 503" if status == "failed" else None,
     )
 

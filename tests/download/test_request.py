@@ -106,7 +106,8 @@ def test_the_cli_builds_the_record_the_api_would() -> None:
         ({"retries": -1}, "--retries"),
         ({"timeout": 0}, "--timeout"),
         ({"timeout": math.inf}, "--timeout"),
-        ({"input_json_path": "urls.json"}, "--input-json-path"),
+        ({"input_json_path": None}, "--input-json-path"),
+        ({"input_json_path": ""}, "--input-json-path"),
         ({"output_folder_path": Path("a\x00b")}, "--output-folder-path"),
         ({"download_wds_to_local": 1}, "--download-wds-to-local"),
         ({"config_name": 3}, "--config-name"),
@@ -121,7 +122,13 @@ def test_a_bad_value_is_refused_naming_its_flag(changes: dict[str, Any], flag: s
 def test_the_api_validates_through_the_record_before_reading_anything(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="--workers"):
         download_atek_wds_sequences("efm", tmp_path / "missing.json", 0.9, 42, tmp_path / "out", workers=0)
+    with pytest.raises(UsageError, match="--output-folder-path"):
+        download_atek_wds_sequences("efm", tmp_path / "missing.json", 0.9, 42, None)  # type: ignore[arg-type]
     assert not (tmp_path / "out").exists()
+
+
+def test_a_string_path_is_kept_as_a_path() -> None:
+    assert request(input_json_path="urls.json").input_json_path == Path("urls.json")
 
 
 @given(

@@ -32,7 +32,7 @@ from atek_store.download.plan import (
 )
 from atek_store.download.progress import ProgressSink
 from atek_store.download.report import REPORT_FILE, DownloadReport, ShardOutcome, ShardStatus, format_bytes
-from atek_store.download.request import DownloadRequest
+from atek_store.download.request import DownloadRequest, as_path
 from atek_store.download.scheduler import RetryPolicy, TransferOptions, run_transfers
 from atek_store.download.state import STATE_DIR, StateJournal
 from atek_store.download.transport import FileTransport, HttpTransport, RoutingTransport, Transport
@@ -93,15 +93,17 @@ def download_atek_wds_sequences(
     """
     request = DownloadRequest(
         config_name=config_name,
-        input_json_path=Path(input_json_path),
-        output_folder_path=Path(output_folder_path),
+        input_json_path=as_path(input_json_path, "--input-json-path"),
+        output_folder_path=as_path(output_folder_path, "--output-folder-path"),
         train_val_split_ratio=train_val_split_ratio,
         random_seed=random_seed,
         max_num_sequences=max_num_sequences,
         download_wds_to_local=download_wds_to_local,
-        train_val_split_json_path=None
-        if train_val_split_json_path is None
-        else Path(train_val_split_json_path),
+        train_val_split_json_path=(
+            None
+            if train_val_split_json_path is None
+            else as_path(train_val_split_json_path, "--train-val-split-json-path")
+        ),
         overwrite=overwrite,
         stable_selection=stable_selection,
         allow_file_urls=allow_file_urls,

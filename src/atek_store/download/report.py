@@ -65,6 +65,10 @@ class ShardOutcome:
     resumed_from: int = 0
     seconds: float = 0.0
 
+    def __post_init__(self) -> None:
+        # A status read back from JSON arrives as its string value; an unknown one is a ValueError.
+        object.__setattr__(self, "status", ShardStatus(self.status))
+
     @property
     def ok(self) -> bool:
         """True when the shard is on disk and verified."""
@@ -198,12 +202,10 @@ def _tuple_fields(data: Mapping[str, Any]) -> dict[str, Any]:
     for key in ("selected_sequences", "train_sequences", "validation_sequences", "yaml_files"):
         out[key] = tuple(out.get(key, ()))
     shard_names = {f.name for f in fields(ShardOutcome)}
-    shards = []
-    for raw in out.get("shards", ()):
-        known = {key: value for key, value in raw.items() if key in shard_names}
-        known["status"] = ShardStatus(known.get("status"))  # an unknown status is a ValueError
-        shards.append(ShardOutcome(**known))
-    out["shards"] = tuple(shards)
+    out["shards"] = tuple(
+        ShardOutcome(**{key: value for key, value in shard.items() if key in shard_names})
+        for shard in out.get("shards", ())
+    )
     return out
 
 

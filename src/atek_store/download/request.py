@@ -9,13 +9,14 @@ the wrong position further down.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from atek_store.errors import UsageError
 from atek_store.selection import check_ratio
 
-__all__ = ["DownloadRequest"]
+__all__ = ["MAX_WORKERS", "DownloadRequest", "as_path"]
 
 # More parallel transfers than this only add connections the server will throttle.
 MAX_WORKERS = 256
@@ -29,11 +30,18 @@ def _check_int(value: object, flag: str, *, minimum: int | None = None) -> None:
         raise UsageError(f"{flag} must be at least {minimum}, got {value}", flag=flag)
 
 
-def _check_path(value: object, flag: str) -> None:
-    if not isinstance(value, Path):
+def as_path(value: object, flag: str) -> Path:
+    """``value`` (a ``str`` or path-like) as a :class:`~pathlib.Path`.
+
+    Raises:
+        UsageError: it is missing, not a path, empty, or holds a NUL character.
+    """
+    if not isinstance(value, str | os.PathLike):
         raise UsageError(f"{flag} must be a path, got {type(value).__name__} {value!r}", flag=flag)
-    if not str(value) or "\x00" in str(value):
+    text = os.fspath(value)
+    if not isinstance(text, str) or not text or "\x00" in text:
         raise UsageError(f"{flag} must be a non-empty path without NUL characters, got {value!r}", flag=flag)
+    return Path(text)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,10 +91,14 @@ class DownloadRequest:
             raise UsageError(
                 f"--config-name must be a string, got {self.config_name!r}", flag="--config-name"
             )
-        _check_path(self.input_json_path, "--input-json-path")
-        _check_path(self.output_folder_path, "--output-folder-path")
+        # A str is accepted and stored as the Path it names.
+        object.__setattr__(self, "input_json_path", as_path(self.input_json_path, "--input-json-path"))
+        object.__setattr__(
+            self, "output_folder_path", as_path(self.output_folder_path, "--output-folder-path")
+        )
         if self.train_val_split_json_path is not None:
-            _check_path(self.train_val_split_json_path, "--train-val-split-json-path")
+            split = as_path(self.train_val_split_json_path, "--train-val-split-json-path")
+            object.__setattr__(self, "train_val_split_json_path", split)
         ratio = self.train_val_split_ratio
         if isinstance(ratio, bool) or not isinstance(ratio, int | float):
             raise UsageError(
