@@ -88,12 +88,22 @@ def write_shard_lists(
     validation: Mapping[str, Sequence[str]],
     local: bool,
 ) -> dict[str, Path]:
-    """Write the ``all`` / ``train`` / ``validation`` lists of one kind; ``all`` is train | validation."""
+    """Write the ``all`` / ``train`` / ``validation`` lists of one kind; ``all`` is train | validation.
+
+    Each list is written on its own, so one that cannot be written (a full disk) does not stop the
+    others; the first such ``OSError`` is raised once all three were tried.
+    """
     everything = {**train, **validation}
-    return {
-        split: write_shard_list(shard_list_path(folder, local=local, split=split), tars)
-        for split, tars in (("all", everything), ("train", train), ("validation", validation))
-    }
+    written: dict[str, Path] = {}
+    failure: OSError | None = None
+    for split, tars in (("all", everything), ("train", train), ("validation", validation)):
+        try:
+            written[split] = write_shard_list(shard_list_path(folder, local=local, split=split), tars)
+        except OSError as error:
+            failure = failure or error
+    if failure is not None:
+        raise failure
+    return written
 
 
 class _Mark(Protocol):

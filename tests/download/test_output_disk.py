@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from atek_store.cli import main
 from atek_store.download.outputs import RESERVE_FILE
 from atek_store.download.plan import plan_download
 from atek_store.download.request import DownloadRequest
@@ -172,3 +173,22 @@ def test_a_read_only_output_folder_is_refused_in_both_modes(
         assert "Read-only file system" in end.stderr, (name, end.stderr)
     assert list(left.iterdir()) == []
     assert store.server.log == []
+
+
+def test_an_output_that_cannot_be_written_is_reported_and_the_others_are_still_written(
+    store: FakeStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Portable (no mount): a folder squats on one YAML's name, so replacing it fails with an OSError.
+    out = tmp_path / "out"
+    (out / "local_train_tars.yaml").mkdir(parents=True)
+    assert main(download_args(store.json_path, out, config=store.config)) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert (
+        f"all 4 shards are verified; could not write {out / 'local_train_tars.yaml'}: Is a directory" in err
+    )
+    report = json.loads((out / "download_report.json").read_text())
+    assert {shard["status"] for shard in report["shards"]} == {"downloaded"}
+    assert (out / "local_all_tars.yaml").is_file()
+    assert (out / "local_validation_tars.yaml").is_file()
+    assert not (out / STATE_DIR / RESERVE_FILE).exists()

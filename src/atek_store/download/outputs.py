@@ -31,7 +31,7 @@ RESERVE_FILE = "reserve"
 # generously rounded up; plus a fixed part for the report's header.
 _RESERVE_PER_SHARD = 2048
 _RESERVE_BASE = 64 * 1024
-_ZEROS = bytes(1 << 20)
+_BLOCK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ class OutputReserve:
                     # No fallocate here (or not on this file system): write the blocks instead.
                     left = self.size
                     while left > 0:
-                        left -= handle.write(_ZEROS[: min(left, len(_ZEROS))])
+                        left -= handle.write(bytes(min(left, _BLOCK)))
         except OSError as error:
             _log.warning(
                 "could not set aside %d bytes in %s: %s", self.size, self.path, error.strerror or error
@@ -138,6 +138,9 @@ def save_outputs(
             _log.warning("could not compact %s: %s", journal.path, error.strerror or error)
     return SavedOutputs(
         report=report,
-        problems=tuple(f"could not write {what}: {error.strerror or error}" for what, error in failures),
+        problems=tuple(
+            f"could not write {error.filename2 or what}: {error.strerror or error}"
+            for what, error in failures
+        ),
         out_of_space=any(error.errno in (errno.ENOSPC, errno.EDQUOT) for _, error in failures),
     )
