@@ -134,9 +134,9 @@ def run_download(
     if not plan.local:
         return _streamable(plan, started)
     reserve = OutputReserve(folder, len(plan.shards))
-    reserve.release()  # a reserve a killed run left behind is free space, not space in use
     remaining = plan.remaining()
-    check_disk_space(folder, remaining.bytes + reserve.size)
+    # A reserve a killed run left behind is rewritten in place: its space counts as free.
+    check_disk_space(folder, remaining.bytes + reserve.size - reserve.existing_size())
     options = TransferOptions(
         workers=request.workers,
         retry=retry_policy or RetryPolicy(retries=request.retries),

@@ -60,6 +60,13 @@ class OutputReserve:
         self.path = folder / STATE_DIR / RESERVE_FILE
         self.size = _RESERVE_BASE + _RESERVE_PER_SHARD * shard_count
 
+    def existing_size(self) -> int:
+        """Bytes of a reserve already on disk (a killed run's); 0 when there is none."""
+        try:
+            return self.path.stat().st_size
+        except OSError:
+            return 0
+
     def claim(self) -> bool:
         """Write the reserve (real blocks, not a sparse file); False when the disk refused it."""
         try:
