@@ -9,7 +9,10 @@ from atek_store._version import __version__
 from atek_store.adaptors import (
     CubeRCNNModelAdaptor,
     ModelAdaptor,
+    Sam2ModelAdaptor,
     create_atek_dataloader_as_cubercnn,
+    create_atek_dataloader_as_sam2,
+    load_atek_wds_dataset_as_cubercnn,
 )
 from atek_store.catalog import CATALOG, CatalogEntry
 from atek_store.download import (
@@ -66,6 +69,7 @@ __all__ = [
     "PreprocessConfig",
     "PublishReport",
     "RenderOptions",
+    "Sam2ModelAdaptor",
     "Selection",
     "SequenceManifest",
     "ServerConfig",
@@ -79,9 +83,11 @@ __all__ = [
     "__version__",
     "atek_default_collation_fn",
     "create_atek_dataloader_as_cubercnn",
+    "create_atek_dataloader_as_sam2",
     "create_native_atek_dataloader",
     "download_atek_wds_sequences",
     "load_atek_wds_dataset",
+    "load_atek_wds_dataset_as_cubercnn",
     "load_manifest",
     "load_preprocess_config",
     "load_yaml_and_extract_tar_list",

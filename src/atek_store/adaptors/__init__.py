@@ -1,4 +1,7 @@
-"""Model adaptors: ATEK samples -> what a given model consumes (key mapping + per-sample transform)."""
+"""Model adaptors: ATEK samples -> what a given model consumes (key mapping + per-sample transform).
+
+CubeRCNN and SAM2 are provided; ``tensors`` holds helpers adaptors share.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,11 @@ from atek_store.adaptors.cubercnn import (
     CubeRCNNModelAdaptor,
     ObjectFilter,
     create_atek_dataloader_as_cubercnn,
+    load_atek_wds_dataset_as_cubercnn,
 )
+from atek_store.adaptors.cubercnn_gt import cubercnn_gt_to_atek_gt
 from atek_store.adaptors.instances import Boxes, Instances, InstanceStructures, instance_structures
+from atek_store.adaptors.sam2 import Sam2ModelAdaptor, create_atek_dataloader_as_sam2
 
 __all__ = [
     "KEPT_KEYS",
@@ -18,8 +24,12 @@ __all__ = [
     "Instances",
     "ModelAdaptor",
     "ObjectFilter",
+    "Sam2ModelAdaptor",
     "create_atek_dataloader_as_cubercnn",
+    "create_atek_dataloader_as_sam2",
+    "cubercnn_gt_to_atek_gt",
     "describe_sample",
     "instance_structures",
+    "load_atek_wds_dataset_as_cubercnn",
     "remap_keys",
 ]
