@@ -28,7 +28,15 @@ _RESULT = "@@bounded-result@@"
 
 _PRELUDE = """
 import json, sys, traceback
+def _peak_kb():
+    # VmHWM is this image's own peak; wait4's ru_maxrss also counts the parent's memory at fork.
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    except (OSError, StopIteration, ValueError):
+        return None
 def _report(value):
+    value["peak_kb"] = _peak_kb()
     print({marker!r} + json.dumps(value, default=str), flush=True)
 try:
     result = (lambda: None)()
@@ -81,7 +89,8 @@ def run_bounded(
 
     The child's address space is capped at ``max_memory_mb`` (an allocation beyond it fails with
     MemoryError instead of taking the machine down); it is killed after ``timeout_s``. The peak
-    resident memory is the child's own (``wait4``), not the suite's.
+    resident memory is the child's own (its ``VmHWM``; ``wait4``'s, which also counts the suite's
+    memory at fork, only when the child died without reporting).
     """
     script = _PRELUDE.format(marker=_RESULT, body=_indent(code))
     limit = max_memory_mb * 1024 * 1024
@@ -125,6 +134,8 @@ def run_bounded(
     if line is None:
         return BoundedRun("crashed", seconds, peak_mb, output=output[-4000:])
     result = json.loads(line[len(_RESULT) :])
+    if result.get("peak_kb") is not None:
+        peak_mb = result["peak_kb"] / 1024.0
     if result["outcome"] == "returned":
         return BoundedRun("returned", seconds, peak_mb, value=result["value"], output=output[-4000:])
     return BoundedRun(

@@ -8,6 +8,7 @@ in its own process against a store we publish and serve with signed URLs on 127.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -24,7 +25,8 @@ from atek_store import publish_store, start_store_server
 from atek_store.cli import main
 from atek_store.download.report import REPORT_FILE
 from atek_store.download.state import STATE_DIR
-from atek_store.synthetic import SyntheticConfig, write_synthetic_store
+from atek_store.synthetic import write_synthetic_store
+from tests.loading.conftest import SMALL_CUBERCNN
 
 SECRET = "compat-downloader-secret"
 
@@ -57,18 +59,8 @@ download_atek_wds_sequences(
 )
 """
 
-TINY = SyntheticConfig(
-    kind="cubercnn",
-    samples_per_sequence=2,
-    frames_per_sample=1,
-    stride=2,
-    rgb_size=(64, 48),
-    slam_size=None,
-    prefix="AtekSyntheticRelease",
-    max_samples_per_shard=1,
-    remove_last_tar_if_not_full=False,
-    num_boxes=6,
-)
+# 4 small sequences of 1-sample shards.
+TINY = dataclasses.replace(SMALL_CUBERCNN, samples_per_sequence=2, max_samples_per_shard=1)
 FLAGS = ["--config-name", "cubercnn", "--max-num-sequences", "3", "--train-val-split-ratio", "0.5"]
 
 
