@@ -28,15 +28,11 @@ _RESULT = "@@bounded-result@@"
 
 _PRELUDE = """
 import json, sys, traceback
-def _peak_kb():
-    # VmHWM is this image's own peak; wait4's ru_maxrss also counts the parent's memory at fork.
-    try:
-        with open("/proc/self/status") as status:
-            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
-    except (OSError, StopIteration, ValueError):
-        return None
 def _report(value):
-    value["peak_kb"] = _peak_kb()
+    # VmHWM is this process's own peak: wait4's ru_maxrss also counts the forked copy of the suite.
+    with open("/proc/self/status") as status:
+        peak = [line.split()[1] for line in status if line.startswith("VmHWM:")]
+    value["peak_kb"] = int(peak[0]) if peak else None
     print({marker!r} + json.dumps(value, default=str), flush=True)
 try:
     result = (lambda: None)()
@@ -89,8 +85,8 @@ def run_bounded(
 
     The child's address space is capped at ``max_memory_mb`` (an allocation beyond it fails with
     MemoryError instead of taking the machine down); it is killed after ``timeout_s``. The peak
-    resident memory is the child's own (its ``VmHWM``; ``wait4``'s, which also counts the suite's
-    memory at fork, only when the child died without reporting).
+    resident memory is the child's own (its VmHWM; ``wait4``'s figure, which also counts the suite's
+    memory forked into the child before exec, only when the child reported nothing).
     """
     script = _PRELUDE.format(marker=_RESULT, body=_indent(code))
     limit = max_memory_mb * 1024 * 1024
