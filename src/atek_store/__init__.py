@@ -25,6 +25,7 @@ _LAZY: dict[str, str] = {
     "PreprocessConfig": "atek_store.preprocess",
     "PublishReport": "atek_store.store",
     "RenderOptions": "atek_store.viz",
+    "Sam2ModelAdaptor": "atek_store.adaptors",
     "Selection": "atek_store.selection",
     "SequenceManifest": "atek_store.manifest",
     "ServerConfig": "atek_store.store",
@@ -37,9 +38,11 @@ _LAZY: dict[str, str] = {
     "VerifyReport": "atek_store.download",
     "atek_default_collation_fn": "atek_store.loading",
     "create_atek_dataloader_as_cubercnn": "atek_store.adaptors",
+    "create_atek_dataloader_as_sam2": "atek_store.adaptors",
     "create_native_atek_dataloader": "atek_store.loading",
     "download_atek_wds_sequences": "atek_store.download",
     "load_atek_wds_dataset": "atek_store.loading",
+    "load_atek_wds_dataset_as_cubercnn": "atek_store.adaptors",
     "load_manifest": "atek_store.manifest",
     "load_preprocess_config": "atek_store.preprocess:load_config",
     "load_yaml_and_extract_tar_list": "atek_store.shardlists",
@@ -58,7 +61,14 @@ _LAZY: dict[str, str] = {
 }
 
 if typing.TYPE_CHECKING:
-    from atek_store.adaptors import CubeRCNNModelAdaptor, ModelAdaptor, create_atek_dataloader_as_cubercnn
+    from atek_store.adaptors import (
+        CubeRCNNModelAdaptor,
+        ModelAdaptor,
+        Sam2ModelAdaptor,
+        create_atek_dataloader_as_cubercnn,
+        create_atek_dataloader_as_sam2,
+        load_atek_wds_dataset_as_cubercnn,
+    )
     from atek_store.catalog import CATALOG, CatalogEntry
     from atek_store.download import (
         DownloadPlan,
@@ -116,6 +126,7 @@ __all__ = [
     "PreprocessConfig",
     "PublishReport",
     "RenderOptions",
+    "Sam2ModelAdaptor",
     "Selection",
     "SequenceManifest",
     "ServerConfig",
@@ -129,9 +140,11 @@ __all__ = [
     "__version__",
     "atek_default_collation_fn",
     "create_atek_dataloader_as_cubercnn",
+    "create_atek_dataloader_as_sam2",
     "create_native_atek_dataloader",
     "download_atek_wds_sequences",
     "load_atek_wds_dataset",
+    "load_atek_wds_dataset_as_cubercnn",
     "load_manifest",
     "load_preprocess_config",
     "load_yaml_and_extract_tar_list",
