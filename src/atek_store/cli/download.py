@@ -5,16 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from atek_store import settings
 from atek_store.cli._errors import EXIT_OK
-from atek_store.download import ConsoleProgress, DownloadPlan, DownloadReport
-from atek_store.download.api import run_download
-from atek_store.download.plan import plan_download
-from atek_store.download.report import format_bytes
-from atek_store.download.request import DownloadRequest
 from atek_store.errors import TransferError
+
+if TYPE_CHECKING:
+    from atek_store.download import DownloadPlan, DownloadReport, DownloadRequest
 
 __all__ = ["add_parser", "add_selection_arguments", "build_request", "render_plan"]
 
@@ -121,6 +119,8 @@ def add_parser(subparsers: Any) -> None:
 
 def render_plan(plan: DownloadPlan) -> list[str]:
     """The dry run's printout."""
+    from atek_store.download.report import format_bytes
+
     selection = plan.selection
     train_shards, val_shards = plan.shards_of(selection.train), plan.shards_of(selection.validation)
     lines = [
@@ -155,6 +155,8 @@ def _print_summary(report: DownloadReport) -> None:
 
 def build_request(args: argparse.Namespace) -> DownloadRequest:
     """The download request the parsed flags describe (validated by the record itself)."""
+    from atek_store.download import DownloadRequest
+
     split_json = args.train_val_split_json_path
     return DownloadRequest(
         config_name=args.config_name,
@@ -178,8 +180,12 @@ def run(args: argparse.Namespace) -> int:
     """Plan (dry run) or download, print the summary; errors map to exit codes."""
     request = build_request(args)
     if args.dry_run:
+        from atek_store.download import plan_download
+
         print("\n".join(render_plan(plan_download(request))))
         return EXIT_OK
+    from atek_store.download import ConsoleProgress, run_download
+
     progress = ConsoleProgress(bar=False if settings.progress_disabled() else None, stream=sys.stderr)
     try:
         report = run_download(request, progress=progress)

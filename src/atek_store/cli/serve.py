@@ -8,7 +8,6 @@ from typing import Any
 
 from atek_store import settings
 from atek_store.errors import StoreLayoutError
-from atek_store.store.server import ServerConfig, serve_store
 
 __all__ = ["add_parser"]
 
@@ -51,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.root.is_dir():
         # Bad input (exit 2), checked before anything starts.
         raise StoreLayoutError(f"store root {args.root} is not a folder", path=str(args.root))
+    from atek_store.store.server import ServerConfig, serve_store
+
     config = ServerConfig(
         root=args.root,
         host=args.host,
