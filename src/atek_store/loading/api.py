@@ -18,7 +18,7 @@ from typing import Any
 from atek_store import settings
 from atek_store.errors import UsageError
 from atek_store.loading.cache import ShardCache
-from atek_store.loading.collate import atek_default_collation_fn
+from atek_store.loading.collate import atek_default_collation_fn, batch_collation
 from atek_store.loading.config import DatasetConfig
 from atek_store.loading.dataloader import AtekDataLoader
 from atek_store.loading.dataset import AtekWdsDataset
@@ -42,7 +42,7 @@ def load_atek_wds_dataset(
     dict_key_mapping: Mapping[str, str] | None = None,
     data_transform_fn: Transform | None = None,
     batch_size: int | None = None,
-    collation_fn: Collate = atek_default_collation_fn,
+    collation_fn: Collate | None = atek_default_collation_fn,
     repeat_flag: bool = False,
     shuffle_flag: bool = False,
     *,
@@ -72,7 +72,7 @@ def load_atek_wds_dataset(
         data_transform_fn: a function from an iterator of samples to an iterator of anything
             (the model adaptors' generator stage).
         batch_size: group this many items with ``collation_fn``; the last batch may be partial.
-        collation_fn: how to turn a list of items into a batch.
+        collation_fn: how to turn a list of items into a batch; None yields the list itself.
         repeat_flag: start over when the shards are exhausted, forever, each time with the next
             epoch's order.
         shuffle_flag: shuffle shards (the same permutation on every rank, a new one every epoch)
@@ -113,10 +113,7 @@ def load_atek_wds_dataset(
             "data_transform_fn must be a function from an iterator of samples to an iterator",
             flag="data_transform_fn",
         )
-    if not callable(collation_fn):
-        raise UsageError(
-            "collation_fn must be a function from a list of items to a batch", flag="collation_fn"
-        )
+    collation_fn = batch_collation(collation_fn)
     given = {"seed": seed, "cache_dir": cache_dir, "handler": handler, **options}
     loader_options = parse_loader_options(given, cache_dir_default=settings.cache_dir())
     if loader_options.cache_dir is not None:
@@ -146,7 +143,7 @@ def create_native_atek_dataloader(
     nodesplitter: NodeSplitter | None = None,
     dict_key_mapping: Mapping[str, str] | None = None,
     data_transform_fn: Transform | None = None,
-    collation_fn: Collate = atek_default_collation_fn,
+    collation_fn: Collate | None = atek_default_collation_fn,
     batch_size: int | None = None,
     repeat_flag: bool = False,
     shuffle_flag: bool = False,

@@ -1,10 +1,14 @@
-"""Keep only the mapped keys of each sample, renamed (``dict_key_mapping``), plus ``__key__``, ``__url__``."""
+"""Keep only the mapped keys of each sample, renamed (``dict_key_mapping``), plus ``__key__``, ``__url__``.
+
+With the original's precedence when two keys map to one name (see :mod:`atek_store.loading.keymap`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
+from atek_store.loading.keymap import remap_keys
 from atek_store.loading.stages.base import Chained, Stage
 
 __all__ = ["SelectKeys"]
@@ -15,12 +19,7 @@ class SelectKeys(Chained[dict[str, Any], dict[str, Any]]):
 
     def __init__(self, source: Stage[dict[str, Any]], mapping: Mapping[str, str]) -> None:
         self.source = source
-        self.pairs = tuple(mapping.items())
+        self.mapping = dict(mapping)
 
     def __next__(self) -> dict[str, Any]:
-        sample = next(self.source)
-        out = {"__key__": sample["__key__"], "__url__": sample["__url__"]}
-        for old, new in self.pairs:
-            if old in sample:
-                out[new] = sample[old]
-        return out
+        return remap_keys(next(self.source), self.mapping)
