@@ -9,10 +9,13 @@ from collections import Counter
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from atek_store import create_native_atek_dataloader
 from atek_store.errors import LoaderError, UsageError
 from atek_store.loading import Mixture
+from atek_store.loading.mixing import reader_quotas
 from tests.loading.test_elastic import run_phase
 from tests.loading.test_resume import ident
 
@@ -130,3 +133,24 @@ def test_a_mixture_refuses_a_nodesplitter_and_a_state_of_other_weights(small_url
     )
     with pytest.raises(LoaderError, match="mixture"):
         create_native_atek_dataloader(other).load_state_dict(loader.state_dict())
+
+
+@given(
+    weights=st.lists(st.floats(0.01, 100.0), min_size=1, max_size=6),
+    epoch_size=st.integers(1, 10_000),
+    readers=st.integers(1, 17),
+)
+def test_quotas_add_up_and_split_evenly_over_readers(
+    weights: list[float], epoch_size: int, readers: int
+) -> None:
+    mixture = Mixture(
+        tuple(f"s{i}" for i in range(len(weights))), (("x.tar",),) * len(weights), tuple(weights), epoch_size
+    )
+    quotas = mixture.quotas()
+    assert sum(quotas) == epoch_size
+    for quota, weight in zip(quotas, weights, strict=True):
+        assert abs(quota - weight / sum(weights) * epoch_size) < 1
+    shares = [reader_quotas(quotas, readers=readers, reader=r) for r in range(readers)]
+    assert [sum(column) for column in zip(*shares, strict=True)] == list(quotas)
+    totals = [sum(share) for share in shares]
+    assert max(totals) - min(totals) <= 1
