@@ -9,7 +9,7 @@ import pytest
 
 from atek_store.errors import TransferError
 from atek_store.loading import create_native_atek_dataloader
-from atek_store.loading.readahead import RangeRead, ReadAhead
+from atek_store.loading.readahead import RangeSink, ReadAhead
 from tests.loading.conftest import StoreServer
 from tests.loading.values import same, without_location
 
@@ -25,13 +25,16 @@ class Ranges:
         self.declare_size = declare_size
         self.fail = fail
 
-    def read_range(self, url: str, start: int, end: int) -> RangeRead:
+    def read_range(self, url: str, start: int, end: int, sink: RangeSink) -> None:
         with self.lock:
             self.asked.append((url, start))
+        data = FILES[url]
+        sink.size(len(data) if self.declare_size else None)
+        piece = data[start:end]
+        sink.write(piece[: len(piece) // 2])  # in two pieces, as bytes arrive
         if url == self.fail and start > 0:
             raise TransferError(f"{url} broke off", url=url)
-        data = FILES[url]
-        return RangeRead(data[start:end], len(data) if self.declare_size else None)
+        sink.write(piece[len(piece) // 2 :])
 
 
 def _read(ahead: ReadAhead, url: str) -> bytes:

@@ -3,18 +3,19 @@
 One connection gives what a CDN gives one TCP stream (8 MB/s is common), several times less than a
 reader decodes. So each reader keeps a small window of its upcoming shards in flight, cut into
 byte ranges (``chunk_bytes``) fetched by ``connections`` threads, the earliest shard's ranges
-first. The shard being decoded is handed over (:meth:`ReadAhead.claim`) as a stream that yields
-its bytes in order as they arrive: decoding starts with the first range, and the ranges behind it
-and the next shards keep arriving meanwhile.
+first. The shard being decoded is handed over (:meth:`ReadAhead.claim`) as a stream of its bytes
+in order, each byte as soon as it arrived: decoding starts with the first bytes, while the ranges
+behind them and the next shards keep arriving.
 
-Bounds: at most ``window`` shards are fetched ahead; what is fetched but not yet read is held in
-memory (about ``window`` shards at most), or, with a spill folder (the cache folder when there is
-one), written there and read back, so memory holds only the ranges in flight. A shard the cache
-already holds is never asked for: the opener looks in the cache first and claims only on a miss.
-The order of samples is untouched (the reader asks for exactly the shards it reads next).
+Bounds: at most ``window`` shards are fetched ahead (the one being read included); what is
+fetched but not yet read is held in memory (``window`` shards at most), or, with a spill folder
+(the cache folder when there is one), written there and read back, so that memory holds nothing
+but what is being copied. A shard the cache already holds is never asked for: the opener looks in
+the cache first and claims only on a miss, and :meth:`ReadAhead.want` leaves cached shards out.
+The order of samples is untouched (the reader names exactly the shards it reads next).
 
-The byte ranges come through a :class:`RangeSource`: the HTTP layer's client, with its retry
-policy (this module never speaks HTTP itself).
+The bytes come through a :class:`RangeSource` (the HTTP layer's client and retry policy: this
+module never speaks HTTP itself).
 """
 
 from __future__ import annotations
@@ -25,20 +26,17 @@ import logging
 import os
 import tempfile
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
-from atek_store.download.transport import parse_content_range
-from atek_store.errors import LoaderError, TransferError, UsageError
-from atek_store.loading.remote import HttpClient
+from atek_store.errors import LoaderError, UsageError
 
 __all__ = [
     "DEFAULT_CHUNK_BYTES",
     "DEFAULT_CONNECTIONS",
-    "ClientRanges",
-    "RangeRead",
+    "RangeSink",
     "RangeSource",
     "ReadAhead",
     "spill_folder",
@@ -46,40 +44,60 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_CHUNK_BYTES = 4 << 20
-"""Bytes per range request: half a second at 8 MB/s, small against a 30 MB shard."""
+DEFAULT_CHUNK_BYTES = 1 << 20
+"""Bytes per range request: an eighth of a second at 8 MB/s, so that the first sample of a shard comes
+that soon (a range is read in order as it arrives: until its last byte, one connection's speed)."""
 
 DEFAULT_CONNECTIONS = 8
 """Parallel range requests per reader."""
 
 
-@dataclass(frozen=True)
-class RangeRead:
-    """Bytes ``[start, end)`` of a file (fewer at its end), and the file's size when the answer said."""
+class RangeSink(Protocol):
+    """Where a range's answer goes, as it arrives."""
 
-    data: bytes
-    total: int | None
+    def size(self, total: int | None) -> None:
+        """The file's size, once the answer's headers said it (None: they did not); before any data."""
+        ...
+
+    def write(self, data: bytes | memoryview) -> None:
+        """The next bytes of the range (copied: the caller may reuse its buffer)."""
+        ...
 
 
 class RangeSource(Protocol):
     """Reads byte ranges of URLs with retries (the HTTP layer); safe to call from several threads."""
 
-    def read_range(self, url: str, start: int, end: int) -> RangeRead:
-        """Bytes ``[start, end)`` of ``url``; raises the HTTP layer's errors."""
+    def read_range(self, url: str, start: int, end: int, sink: RangeSink) -> None:
+        """Bytes ``[start, end)`` of ``url`` (fewer at its end) into ``sink``; raises the layer's errors."""
         ...
+
+
+class _Dropped(Exception):
+    """Raised into a transfer whose shard nobody wants any more (stops it early)."""
+
+
+@dataclass
+class _Range:
+    """One range of a shard: ``length`` bytes arrived, ``read`` of them handed to the reader."""
+
+    data: bytearray = field(default_factory=bytearray)  # empty when spilled
+    length: int = 0
+    read: int = 0
+    done: bool = False
 
 
 @dataclass
 class _Fetch:
-    """One shard on its way: its ranges by index, as they arrive."""
+    """One shard on its way."""
 
     url: str
     spill: BinaryIO | None
-    size: int | None = None  # known after the first range answered
-    ranges: dict[int, bytes | int] = field(default_factory=dict)  # index -> bytes, or length spilled
-    scheduled: int = 0  # ranges handed to a connection so far
-    arrived: int = 0  # ranges that came back so far
-    short: bool = False  # a range came back short: the shard ends there (size unknown otherwise)
+    size: int | None = None
+    answered: bool = False  # the first range's answer came (with or without a size)
+    ranges: dict[int, _Range] = field(default_factory=dict)
+    scheduled: int = 0
+    finished: int = 0
+    short: bool = False  # a range ended early and no size was declared: the shard ends there
     error: BaseException | None = None
     claimed: bool = False
 
@@ -88,6 +106,38 @@ class _Fetch:
         if self.size is not None:
             return max(1, -(-self.size // chunk))
         return self.scheduled if self.short else None
+
+
+class _Sink:
+    """Puts one range's bytes into its fetch, under the read-ahead's lock."""
+
+    def __init__(self, owner: ReadAhead, fetch: _Fetch, index: int, target: _Range) -> None:
+        self._owner, self._fetch, self._index, self._range = owner, fetch, index, target
+
+    def size(self, total: int | None) -> None:
+        with self._owner._cond:
+            if self._fetch.size is None and total is not None:
+                self._fetch.size = total
+            self._fetch.answered = True
+            self._owner._cond.notify_all()
+
+    def write(self, data: bytes | memoryview) -> None:
+        owner, fetch, target = self._owner, self._fetch, self._range
+        with owner._cond:
+            if owner._closed or owner._fetches.get(fetch.url) is not fetch:
+                raise _Dropped
+            end = target.length + len(data)
+            if fetch.spill is not None:
+                os.pwrite(fetch.spill.fileno(), data, self._index * owner.chunk + target.length)
+            else:
+                if not target.data and fetch.size is not None:
+                    # The whole range at once: no growing (and copying) as pieces arrive.
+                    target.data = bytearray(max(0, min(owner.chunk, fetch.size - self._index * owner.chunk)))
+                if end > len(target.data):
+                    target.data.extend(bytes(end - len(target.data)))
+                target.data[target.length : end] = data
+            target.length = end
+            owner._cond.notify_all()
 
 
 class ReadAhead:
@@ -122,7 +172,7 @@ class ReadAhead:
         self.spill_dir = spill_dir
         self._cached = cached
         self._cond = threading.Condition()
-        self._fetches: dict[str, _Fetch] = {}  # in reading order
+        self._fetches: dict[str, _Fetch] = {}  # claimed first, then in reading order
         self._wanted: dict[str, list[str]] = {}  # per lane: its next shards
         self._closed = False
         self._threads = [
@@ -157,7 +207,7 @@ class ReadAhead:
         return io.BufferedReader(_Claimed(self, fetch), buffer_size=1 << 20)
 
     def close(self) -> None:
-        """Stop fetching and drop everything fetched (threads finish their current request alone)."""
+        """Stop fetching and drop everything fetched (a transfer in flight stops at its next bytes)."""
         with self._cond:
             self._closed = True
             for fetch in self._fetches.values():
@@ -165,25 +215,23 @@ class ReadAhead:
             self._fetches.clear()
             self._cond.notify_all()
 
-    # -- inside -----------------------------------------------------------------------------------
+    # -- the window -------------------------------------------------------------------------------
 
     def _refresh(self) -> None:
-        """Keep the fetches of the first ``window`` wanted shards (lanes taken in turn), drop the rest."""
+        """Keep the claimed fetches and the first wanted ones up to ``window`` (lanes in turn)."""
         lists = list(self._wanted.values())
         order: list[str] = []
         for depth in range(max((len(urls) for urls in lists), default=0)):
             for urls in lists:
                 if depth < len(urls) and urls[depth] not in order:
                     order.append(urls[depth])
-        keep = [url for url in self._fetches if self._fetches[url].claimed]
+        keep = [url for url, fetch in self._fetches.items() if fetch.claimed]
         keep += [url for url in order if url not in keep][: max(0, self.window - len(keep))]
-        for url in list(self._fetches):
-            if url not in keep:
-                _close_spill(self._fetches.pop(url))
-        for url in keep:
-            if url not in self._fetches:
-                self._fetches[url] = _Fetch(url, self._spill_file())
-        self._fetches = {url: self._fetches[url] for url in keep}
+        fetches = {url: self._fetches.get(url) or _Fetch(url, self._spill_file()) for url in keep}
+        for url, fetch in self._fetches.items():
+            if url not in fetches:
+                _close_spill(fetch)
+        self._fetches = fetches
 
     def _spill_file(self) -> BinaryIO | None:
         if self.spill_dir is None:
@@ -192,14 +240,19 @@ class ReadAhead:
         return tempfile.TemporaryFile(dir=self.spill_dir, prefix=".atek-read-ahead-")  # noqa: SIM115
 
     def _next_task(self) -> tuple[_Fetch, int] | None:
+        """The next range to ask for: the earliest shard's first, so that it arrives soonest."""
         for fetch in self._fetches.values():
             if fetch.error is not None:
                 continue
             count = fetch.count(self.chunk)
             if fetch.scheduled == 0 or (count is not None and fetch.scheduled < count):
                 return fetch, fetch.scheduled
-            if count is None and fetch.arrived == fetch.scheduled:
-                return fetch, fetch.scheduled  # size unknown: one range after the other
+            if not fetch.answered:
+                # Its size comes with the first answer, within a round trip: wait for it rather than
+                # spend the connections on later shards while its own ranges are still to be asked.
+                return None
+            if count is None and fetch.finished == fetch.scheduled:
+                return fetch, fetch.scheduled  # no size declared: one range after the other
         return None
 
     def _connection(self) -> None:
@@ -209,40 +262,40 @@ class ReadAhead:
                 while task is None and not self._closed:
                     self._cond.wait()
                     task = self._next_task()
-                if self._closed or task is None:
+                if task is None:
                     return
                 fetch, index = task
                 fetch.scheduled = index + 1
+                target = fetch.ranges[index] = _Range()
             start = index * self.chunk
+            error: BaseException | None = None
             try:
-                read: RangeRead | None = self.source.read_range(fetch.url, start, start + self.chunk)
-                error: BaseException | None = None
+                self.source.read_range(
+                    fetch.url, start, start + self.chunk, _Sink(self, fetch, index, target)
+                )
+            except _Dropped:
+                continue
             except BaseException as failure:  # handed to the reader, who raises it in its own thread
-                read, error = None, failure
+                error = failure
             with self._cond:
-                if self._fetches.get(fetch.url) is not fetch:
-                    continue  # dropped meanwhile
-                if read is None:
-                    fetch.error = error
+                if error is not None:
+                    fetch.error = fetch.error or error
                 else:
-                    self._store(fetch, index, read)
+                    target.done = True
+                    fetch.finished += 1
+                    fetch.answered = True
+                    if target.length < self.chunk and fetch.size is None:
+                        fetch.short = True
                 self._cond.notify_all()
 
-    def _store(self, fetch: _Fetch, index: int, read: RangeRead) -> None:
-        fetch.arrived += 1
-        if fetch.size is None and read.total is not None:
-            fetch.size = read.total
-        if len(read.data) < self.chunk and fetch.size is None:
-            fetch.short = True
-        if fetch.spill is not None:
-            fetch.spill.seek(index * self.chunk)
-            fetch.spill.write(read.data)
-            fetch.ranges[index] = len(read.data)
-        else:
-            fetch.ranges[index] = read.data
+    # -- the claimed stream -----------------------------------------------------------------------
 
-    def _take(self, fetch: _Fetch, index: int) -> bytes | None:
-        """Range ``index`` of a claimed shard, waiting for it; None past the end."""
+    def _take(self, fetch: _Fetch, index: int, into: memoryview) -> tuple[int, bool] | None:
+        """Copy bytes of range ``index`` of a claimed shard into ``into``.
+
+        Returns how many, and whether the range is used up; waits for bytes; None past the end of
+        the shard. The copy is made under the lock (a range still arriving may grow meanwhile).
+        """
         with self._cond:
             while True:
                 if self._closed:
@@ -250,18 +303,22 @@ class ReadAhead:
                 count = fetch.count(self.chunk)
                 if count is not None and index >= count:
                     return None
-                if index in fetch.ranges:
-                    piece = fetch.ranges.pop(index)
+                target = fetch.ranges.get(index)
+                if target is not None and (target.read < target.length or target.done):
                     break
                 if fetch.error is not None:
                     raise fetch.error
                 self._cond.wait()
-            self._cond.notify_all()  # room for one more range in flight
-            if isinstance(piece, bytes):
-                return piece
-            assert fetch.spill is not None  # noqa: S101 - a spilled range has a file
-            fetch.spill.seek(index * self.chunk)
-            return fetch.spill.read(piece)
+            size = min(len(into), target.length - target.read)
+            if fetch.spill is not None:
+                size = os.preadv(fetch.spill.fileno(), [into[:size]], index * self.chunk + target.read)
+            else:
+                into[:size] = target.data[target.read : target.read + size]
+            target.read += size
+            used_up = target.done and target.read == target.length
+            if used_up:
+                del fetch.ranges[index]
+            return size, used_up
 
     def _release(self, fetch: _Fetch) -> None:
         with self._cond:
@@ -282,30 +339,28 @@ def _close_spill(fetch: _Fetch) -> None:
 
 
 class _Claimed(io.RawIOBase):
-    """A claimed shard: its ranges in order, each handed over (and freed) once."""
+    """A claimed shard: its bytes in order, each handed over once."""
 
     def __init__(self, owner: ReadAhead, fetch: _Fetch) -> None:
         super().__init__()
         self._owner = owner
         self._fetch = fetch
         self._index = 0
-        self._pending = memoryview(b"")
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
-        if not self._pending:
-            piece = self._owner._take(self._fetch, self._index)
-            if piece is None:
-                return 0
-            self._index += 1
-            self._pending = memoryview(piece)
         view = memoryview(buffer).cast("B")
-        count = min(len(view), len(self._pending))
-        view[:count] = self._pending[:count]
-        self._pending = self._pending[count:]
-        return count
+        while True:
+            taken = self._owner._take(self._fetch, self._index, view)
+            if taken is None:
+                return 0
+            count, used_up = taken
+            if used_up:
+                self._index += 1
+            if count:
+                return count
 
     def close(self) -> None:
         if not self.closed:
@@ -324,50 +379,3 @@ def spill_folder(cache_dir: Path | None) -> Path | None:
         logger.warning("read-ahead keeps shards in memory: cannot create %s: %s", folder, error)
         return None
     return folder if os.access(folder, os.W_OK) else None
-
-
-class ClientRanges:
-    """Byte ranges through the loader's HTTP client (its transport and its retry policy).
-
-    Each range is a GET from its first byte, read as far as the range goes, then dropped; a
-    connection lost on the way is re-requested from where it stopped (up to the client's
-    ``resumes``).
-
-    Args:
-        client: the HTTP client (one per reading process).
-    """
-
-    def __init__(self, client: HttpClient) -> None:
-        self._client = client
-
-    def read_range(self, url: str, start: int, end: int) -> RangeRead:
-        """Bytes ``[start, end)`` of ``url``, and its size when the answer declared it."""
-        data = bytearray(end - start)
-        view = memoryview(data)
-        filled, total, resumes = 0, None, self._client.options.resumes
-        while True:
-            body = self._client.request(url, start + filled)
-            try:
-                if total is None:
-                    total = _declared_size(body.response.headers, start + filled)
-                while filled < len(data):
-                    count = body.readinto(view[filled:])
-                    if not count:
-                        return RangeRead(bytes(view[:filled]), total)
-                    filled += count
-                return RangeRead(bytes(data), total)
-            except TransferError as error:
-                if not error.retryable or resumes <= 0:
-                    raise
-                resumes -= 1
-            finally:
-                body.response.close()
-
-
-def _declared_size(headers: Mapping[str, str], start: int) -> int | None:
-    span = parse_content_range(headers.get("Content-Range"))
-    if span is not None:
-        return span.total
-    length = headers.get("Content-Length")
-    # A 200 answers from byte 0 (the client skipped what was before ``start``).
-    return int(length) if length is not None and length.isdigit() else None

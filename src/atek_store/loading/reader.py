@@ -20,7 +20,8 @@ from atek_store.loading.mixing import reader_quotas, schedule
 from atek_store.loading.order import RoundOrder, derive_seed
 from atek_store.loading.partition import Partition, RoundRobin, SplitterPartition
 from atek_store.loading.plan import PassPlan
-from atek_store.loading.readahead import DEFAULT_CONNECTIONS, ClientRanges, ReadAhead, spill_folder
+from atek_store.loading.ranges import ClientRanges
+from atek_store.loading.readahead import DEFAULT_CONNECTIONS, ReadAhead, spill_folder
 from atek_store.loading.remote import HttpClient
 from atek_store.loading.sources import ShardOpener, is_remote
 from atek_store.loading.stages.base import Stage
