@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 from atek_store.cli._table import render_table
-from atek_store.download.transport import redact_url
+from atek_store.http import redact_url
 from atek_store.viz import SampleSummary, ShardSummary, summarize_shard
 
 __all__ = ["add_parser", "format_summary"]

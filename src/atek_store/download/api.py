@@ -16,13 +16,22 @@ from pathlib import Path
 import filelock
 
 from atek_store._version import __version__
+from atek_store.download.fetch import kept_bytes
 from atek_store.download.plan import DownloadPlan, check_disk_space, plan_download, warn_if_stale
 from atek_store.download.progress import ProgressSink
-from atek_store.download.report import LISTED, NOT_STARTED, PRESENT, REPORT_FILE, DownloadReport, ShardOutcome
-from atek_store.download.scheduler import RetryPolicy, TransferOptions, run_transfers
+from atek_store.download.report import (
+    LISTED,
+    NOT_STARTED,
+    PARTIAL,
+    PRESENT,
+    REPORT_FILE,
+    DownloadReport,
+    ShardOutcome,
+)
+from atek_store.download.scheduler import RetryPolicy, StallRule, TransferOptions, run_transfers
 from atek_store.download.state import STATE_DIR, StateJournal
-from atek_store.download.transport import FileTransport, HttpTransport, RoutingTransport, Transport
 from atek_store.errors import TransferError, UrlsExpiredError, UsageError
+from atek_store.http import Transport, make_transport
 from atek_store.manifest import ShardEntry
 from atek_store.shardlists import write_shard_lists
 
@@ -31,18 +40,13 @@ __all__ = ["download_atek_wds_sequences", "make_transport"]
 _log = logging.getLogger(__name__)
 
 
-def make_transport(*, workers: int = 8, timeout: float = 30.0, allow_file_urls: bool = False) -> Transport:
-    """The default transport: urllib3 for http/https, plus local files when allowed."""
-    http = HttpTransport(max_connections=workers, timeout=timeout)
-    routes: dict[str, Transport] = {"http": http, "https": http}
-    if allow_file_urls:
-        routes["file"] = FileTransport()
-    return RoutingTransport(routes)
-
-
-def _interrupted_outcome(shard: ShardEntry, journal: StateJournal) -> ShardOutcome:
+def _interrupted_outcome(shard: ShardEntry, journal: StateJournal, folder: Path) -> ShardOutcome:
     if journal.proves(shard):
         return ShardOutcome.of(shard, PRESENT)
+    kept = kept_bytes(folder / shard.relpath)
+    if kept:
+        reason = f"the run was interrupted; {kept:,} bytes are kept in its .part for a re-run"
+        return ShardOutcome.of(shard, PARTIAL, reason=reason, bytes_kept=kept)
     return ShardOutcome.of(shard, NOT_STARTED, reason="the run was interrupted")
 
 
@@ -143,6 +147,8 @@ def download_atek_wds_sequences(
     options = TransferOptions(
         workers=workers,
         retry=retry_policy or RetryPolicy(retries=retries),
+        # A body slower than 1 KiB/s over one --timeout of waiting fails its attempt (a trickle).
+        stall=StallRule(window_s=timeout),
         overwrite=overwrite,
     )
     plan = plan_download(
@@ -172,7 +178,9 @@ def download_atek_wds_sequences(
             flag="--output-folder-path",
         ) from None
     own_transport = transport is None
-    transport = transport or make_transport(workers=workers, timeout=timeout, allow_file_urls=allow_file_urls)
+    transport = transport or make_transport(
+        max_connections=workers, timeout=timeout, allow_file_urls=allow_file_urls
+    )
     try:
         return _download(plan, options, transport, progress, started)
     finally:
@@ -207,7 +215,7 @@ def _download(
     finally:
         # Even an interrupted run leaves YAMLs and a report that describe exactly what is verified.
         if interrupted:
-            outcomes = [_interrupted_outcome(shard, journal) for shard in shards]
+            outcomes = [_interrupted_outcome(shard, journal, plan.output_folder) for shard in shards]
         keep = {o.relpath: o for o in outcomes if o.ok}
         train, validation = _lists(plan, keep, local=True)
         write_shard_lists(plan.output_folder, train=train, validation=validation, local=True)

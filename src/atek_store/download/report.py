@@ -19,6 +19,7 @@ __all__ = [
     "FAILED",
     "LISTED",
     "NOT_STARTED",
+    "PARTIAL",
     "PRESENT",
     "REPORT_FILE",
     "DownloadReport",
@@ -33,6 +34,7 @@ PRESENT = "present"  # already on disk and verified (state record or one re-hash
 FAILED = "failed"  # gave up after the allowed retries, or a permanent error
 EXPIRED = "expired"  # the server refused the signed URL (401/403)
 NOT_STARTED = "not_started"  # the run stopped (URLs expired, interrupted) before this shard
+PARTIAL = "partial"  # the run stopped during this shard; ``bytes_kept`` bytes wait in its .part
 LISTED = "listed"  # streamable mode: written to the YAML, not downloaded
 _GOOD = frozenset({DOWNLOADED, PRESENT})
 
@@ -53,6 +55,7 @@ class ShardOutcome:
     bytes_hashed: int = 0
     bytes_rehashed: int = 0
     resumed_from: int = 0
+    bytes_kept: int = 0  # bytes left in the shard's .part for a re-run (not verified yet)
     seconds: float = 0.0
 
     @property
@@ -152,6 +155,7 @@ class DownloadReport:
                 f"{counts[PRESENT]} already verified (skipped), {counts[FAILED]} failed"
                 + (f", {counts[EXPIRED]} refused (URLs expired)" if counts[EXPIRED] else "")
                 + (f", {counts[NOT_STARTED]} not fetched (run stopped)" if counts[NOT_STARTED] else "")
+                + (f", {counts[PARTIAL]} partly fetched (kept for a re-run)" if counts[PARTIAL] else "")
             )
             rate = self.bytes_received / took if took > 0 else 0.0
             lines.append(

@@ -15,7 +15,7 @@ from atek_store.download.transport import (
     redact_url,
 )
 from atek_store.errors import TransferError, UrlsExpiredError
-from tests.download.fault_server import Fault, FaultServer
+from tests.download.fake_store import Fault, FaultServer
 
 
 def test_parse_content_range() -> None:
