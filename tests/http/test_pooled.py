@@ -1,126 +1,120 @@
-"""The transports: header parsing, status classification, timeouts, against the loopback server."""
+"""The urllib3 transport against the loopback server: ranges, redirects, deadlines, credentials."""
 
 from __future__ import annotations
 
+import base64
+import gzip
 import time
-from email.utils import formatdate
 
 import pytest
 
-from atek_store.download.transport import (
-    HttpTransport,
-    check_status,
-    parse_content_range,
-    parse_retry_after,
-    redact_url,
-)
-from atek_store.errors import TransferError, UrlsExpiredError
-from tests.download.fake_store import Fault, FaultServer
+from atek_store.errors import TransferError
+from atek_store.http import HttpTransport, TransferResponse
+from tests.fault_server import Fault, FaultServer
 
 
-def test_parse_content_range() -> None:
-    span = parse_content_range("bytes 100-199/200")
-    assert span is not None
-    assert (span.first, span.last, span.total) == (100, 199, 200)
-    star = parse_content_range("bytes 0-9/*")
-    assert star is not None
-    assert star.total is None
-    assert parse_content_range("items 0-9/10") is None
-    assert parse_content_range(None) is None
-
-
-def test_parse_retry_after_seconds_and_http_date() -> None:
-    assert parse_retry_after("7") == 7.0
-    now = time.time()
-    later = parse_retry_after(formatdate(now + 30, usegmt=True), now=now)
-    assert later is not None
-    assert 28 <= later <= 31
-    assert parse_retry_after("soon") is None
-    assert parse_retry_after(None) is None
-
-
-def test_redact_url_drops_the_signature() -> None:
-    assert redact_url("https://cdn/x.tar?Signature=secret&Expires=1") == "https://cdn/x.tar?…"
-
-
-def test_ranged_get_returns_206_with_the_tail(fault_server: FaultServer) -> None:
-    url = fault_server.add("f.bin", b"0123456789")
-    transport = HttpTransport(max_connections=2, timeout=5)
-    response = transport.get(url, offset=4)
+def drain(response: TransferResponse, into: list[bytes]) -> None:
     try:
-        assert response.status == 206
-        assert response.headers["Content-Range"] == "bytes 4-9/10"
-        assert b"".join(response.chunks(3)) == b"456789"
+        while piece := response.read(1 << 16):
+            into.append(piece)
     finally:
         response.close()
-        transport.close()
-    assert fault_server.log[0].range == "bytes=4-"
 
 
-@pytest.mark.parametrize(("status", "kind"), [(403, UrlsExpiredError), (401, UrlsExpiredError)])
-def test_refused_signature_is_urls_expired(
-    fault_server: FaultServer, status: int, kind: type[Exception]
+def read_all(transport: HttpTransport, url: str, **kwargs: int) -> tuple[int, bytes]:
+    response = transport.get(url, **kwargs)
+    pieces: list[bytes] = []
+    drain(response, pieces)
+    return response.status, b"".join(pieces)
+
+
+@pytest.fixture
+def transport() -> HttpTransport:
+    return HttpTransport(max_connections=2, timeout=5)
+
+
+def test_a_range_request_gets_its_bytes(fault_server: FaultServer, transport: HttpTransport) -> None:
+    url = fault_server.add("f.bin", b"0123456789")
+    assert read_all(transport, url, offset=4) == (206, b"456789")
+    assert read_all(transport, url, offset=2, end=5) == (206, b"234")
+    assert [entry.range for entry in fault_server.log] == ["bytes=4-", "bytes=2-4"]
+    assert fault_server.log[0].headers["accept-encoding"] == "identity"
+
+
+def test_redirects_are_followed_and_credentials_stay_with_their_origin(
+    fault_server: FaultServer, transport: HttpTransport
 ) -> None:
-    url = fault_server.add("f.bin", b"x")
-    fault_server.faults["/f.bin"] = Fault(status=status)
-    transport = HttpTransport(timeout=5)
-    response = transport.get(url)
-    with pytest.raises(kind, match="expired"):
-        check_status(response, url)
-    response.close()
-    transport.close()
+    with FaultServer() as other:
+        target = other.add("moved.bin", b"payload")
+        fault_server.faults["/hop"] = Fault(redirect="/jump")
+        fault_server.faults["/jump"] = Fault(redirect=target)
+        url = fault_server.url("hop").replace("http://", "http://user:pw@")
+        assert read_all(transport, url) == (200, b"payload")
+        basic = "Basic " + base64.b64encode(b"user:pw").decode()
+        assert [e.headers.get("authorization") for e in fault_server.log] == [basic, basic]
+        assert "authorization" not in other.log[0].headers
 
 
-def test_503_is_retryable_with_retry_after_and_404_is_not(fault_server: FaultServer) -> None:
-    url = fault_server.add("f.bin", b"x")
-    fault_server.faults["/f.bin"] = Fault(status=503, retry_after="4")
-    transport = HttpTransport(timeout=5)
-    response = transport.get(url)
-    with pytest.raises(TransferError) as info:
-        check_status(response, url)
-    response.close()
-    assert info.value.retryable
-    assert info.value.retry_after == 4.0
-    missing = transport.get(url.replace("f.bin", "g.bin"))
-    with pytest.raises(TransferError) as info:
-        check_status(missing, url)
-    missing.close()
+@pytest.mark.parametrize(
+    ("location", "message"),
+    [("file:///etc/passwd", "redirected to a file: URL"), ("/loop", "redirected more than 5 times")],
+)
+def test_redirects_elsewhere_or_in_circles_fail_at_once(
+    fault_server: FaultServer, transport: HttpTransport, location: str, message: str
+) -> None:
+    fault_server.faults["/loop"] = Fault(redirect=location)
+    with pytest.raises(TransferError, match=message) as info:
+        transport.get(fault_server.url("loop"))
     assert not info.value.retryable
-    transport.close()
+    assert "Signature" not in str(info.value)
 
 
-def test_cut_body_raises_a_retryable_error(fault_server: FaultServer) -> None:
+def test_headers_trickled_a_byte_at_a_time_hit_the_header_deadline(fault_server: FaultServer) -> None:
+    fault_server.add("slow.bin", b"x")
+    fault_server.faults["/slow.bin"] = Fault(header_rate=20)  # each byte well within the read timeout
+    transport = HttpTransport(timeout=1.0)
+    with pytest.raises(TransferError, match="no complete response headers within 1 s") as info:
+        transport.get(fault_server.url("slow.bin"))
+    assert info.value.retryable
+
+
+def test_a_silent_body_hits_the_read_timeout(fault_server: FaultServer) -> None:
+    url = fault_server.add("f.bin", bytes(100_000))
+    fault_server.faults["/f.bin"] = Fault(rate=1000, chunk=50_000)  # the second write comes after 50 s
+    transport = HttpTransport(timeout=0.3)
+    response = transport.get(url)
+    with pytest.raises(TransferError, match="broke off") as info:
+        drain(response, [])
+    assert info.value.retryable
+
+
+def test_a_cut_body_raises_a_retryable_error(fault_server: FaultServer, transport: HttpTransport) -> None:
     url = fault_server.add("f.bin", bytes(100_000))
     fault_server.faults["/f.bin"] = Fault(cut_after=30_000)
-    transport = HttpTransport(timeout=5)
-    response = transport.get(url)
     received: list[bytes] = []
     with pytest.raises(TransferError, match="broke off") as info:
-        received.extend(response.chunks(1 << 20))
-    response.close()
-    transport.close()
+        drain(transport.get(url), received)
     assert info.value.retryable
     assert sum(map(len, received)) == 30_000
 
 
-def test_stalled_server_hits_the_read_timeout(fault_server: FaultServer) -> None:
-    url = fault_server.add("f.bin", bytes(1_000_000))
-    fault_server.rate_limit = 10_000  # 10 kB/s: the next 1 MiB block takes far longer than the timeout
-    fault_server.block_size = 64 * 1024
-    transport = HttpTransport(timeout=0.3)
+def test_an_encoded_body_is_never_inflated(fault_server: FaultServer, transport: HttpTransport) -> None:
+    bomb = gzip.compress(bytes(8 << 20))
+    fault_server.add("bomb.tar", b"")
+    fault_server.faults["/bomb.tar"] = Fault(body=bomb, content_encoding="gzip")
+    assert read_all(transport, fault_server.url("bomb.tar")) == (200, bomb)
+
+
+def test_an_unreachable_server_is_a_retryable_error(refused_url: str, transport: HttpTransport) -> None:
     started = time.monotonic()
-    response = transport.get(url)
-    with pytest.raises(TransferError) as info:
-        b"".join(response.chunks(1 << 20))
-    response.close()
-    transport.close()
-    assert info.value.retryable
-    assert time.monotonic() - started < 5
-
-
-def test_unreachable_server_is_a_retryable_error() -> None:
-    transport = HttpTransport(timeout=1)
     with pytest.raises(TransferError, match="cannot reach") as info:
-        transport.get("http://127.0.0.1:9/x.tar")
-    transport.close()
+        transport.get(refused_url)
+    assert info.value.retryable
+    assert time.monotonic() - started < 5  # refused, not timed out
+
+
+def test_a_garbage_answer_is_a_retryable_error(fault_server: FaultServer, transport: HttpTransport) -> None:
+    fault_server.faults["/x"] = Fault(raw=b"SPEAK FRIEND\r\n\r\n")
+    with pytest.raises(TransferError, match="cannot reach") as info:
+        transport.get(fault_server.url("x"))
     assert info.value.retryable

@@ -28,7 +28,7 @@ import urllib3
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import HTTPError as Urllib3Error
-from urllib3.exceptions import LocationValueError
+from urllib3.exceptions import LocationValueError, ProtocolError
 from urllib3.exceptions import SSLError as Urllib3SSLError
 
 from atek_store._version import __version__
@@ -40,6 +40,10 @@ __all__ = ["HttpTransport"]
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _FOLLOWED_SCHEMES = ("http", "https")
+
+
+class _HeadersTooSlow(OSError):
+    """The response head missed its deadline (not a TimeoutError, which urllib3 would reword)."""
 
 
 class _HeaderDeadline:
@@ -58,19 +62,23 @@ class _HeaderDeadline:
                 with contextlib.suppress(OSError):
                     self.sock.shutdown(socket.SHUT_RDWR)
 
+        late = f"no complete response headers within {self.header_timeout_s:g} s"
         timer = threading.Timer(self.header_timeout_s, abort)
         timer.daemon = True
         timer.start()
         try:
-            return super().getresponse()  # type: ignore[misc]
+            response = super().getresponse()  # type: ignore[misc]
         except (OSError, HTTPException) as error:
             if expired.is_set():
-                raise TimeoutError(
-                    f"no complete response headers within {self.header_timeout_s:g} s"
-                ) from error
+                raise _HeadersTooSlow(late) from error
             raise
         finally:
             timer.cancel()
+        if expired.is_set():
+            # The shutdown can also end the head early without an error: those headers are cut.
+            response.close()
+            raise _HeadersTooSlow(late)
+        return response
 
 
 def _pool_classes(header_timeout_s: float) -> dict[str, type[HTTPConnectionPool]]:
@@ -163,7 +171,7 @@ class HttpTransport:
             headers["Range"] = wanted
         current, credentials = _split_credentials(url)
         if credentials is not None:
-            headers.update(urllib3.util.make_headers(basic_auth=credentials))
+            headers["Authorization"] = urllib3.util.make_headers(basic_auth=credentials)["authorization"]
         for _ in range(self._max_redirects + 1):
             response = self._send(current, headers, shown_for=url)
             location = response.headers.get("Location") if response.status in _REDIRECTS else None
@@ -218,7 +226,7 @@ class HttpTransport:
             ) from None
         except (Urllib3Error, OSError, HTTPException) as error:
             raise TransferError(
-                f"cannot reach {shown}: {redact_text(str(error), url, shown_for)}",
+                f"cannot reach {shown}: {redact_text(_describe(error), url, shown_for)}",
                 url=shown,
                 retryable=True,
             ) from None
@@ -226,6 +234,13 @@ class HttpTransport:
     def close(self) -> None:
         """Close every pooled connection."""
         self._pool.clear()
+
+
+def _describe(error: BaseException) -> str:
+    """urllib3's ``ProtocolError('Connection aborted.', cause)`` as ``Connection aborted: cause``."""
+    if isinstance(error, ProtocolError) and len(error.args) == 2 and isinstance(error.args[1], BaseException):
+        return f"{str(error.args[0]).rstrip('.')}: {error.args[1]}"
+    return str(error)
 
 
 def _split_credentials(url: str) -> tuple[str, str | None]:
