@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from atek_store.errors import ManifestError, UnsafeNameError, UsageError
+from atek_store.http.redact import redact_url
 
 __all__ = [
     "CONFIGS_KEY",
@@ -195,11 +196,12 @@ def _check_url(url: object, *, where: str, allow_file_urls: bool) -> str:
         if allow_file_urls:
             return url
         raise ManifestError(
-            f"{where}: file:// URL {url!r} refused; pass --allow-file-urls to read shards from local paths",
+            f"{where}: file:// URL {redact_url(url)!r} refused; pass --allow-file-urls to read shards "
+            "from local paths",
             key="download_url",
         )
     raise ManifestError(
-        f"{where}: 'download_url' must be an http or https URL, got {url!r}", key="download_url"
+        f"{where}: 'download_url' must be an http or https URL, got {redact_url(url)!r}", key="download_url"
     )
 
 

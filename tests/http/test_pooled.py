@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import gzip
-import time
 
 import pytest
 
@@ -106,11 +105,9 @@ def test_an_encoded_body_is_never_inflated(fault_server: FaultServer, transport:
 
 
 def test_an_unreachable_server_is_a_retryable_error(refused_url: str, transport: HttpTransport) -> None:
-    started = time.monotonic()
-    with pytest.raises(TransferError, match="cannot reach") as info:
+    with pytest.raises(TransferError, match="cannot reach .*refused") as info:
         transport.get(refused_url)
     assert info.value.retryable
-    assert time.monotonic() - started < 5  # refused, not timed out
 
 
 def test_a_garbage_answer_is_a_retryable_error(fault_server: FaultServer, transport: HttpTransport) -> None:

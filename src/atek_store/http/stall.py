@@ -70,8 +70,8 @@ class StallGuard:
         if self._received < needed:
             raise StallError(
                 f"{self._url} stalled: {self._received} bytes in {self._waited:.1f} s of waiting, below the "
-                f"minimum of {self.rule.min_bytes_per_s:g} bytes/s (raise it with a lower minimum rate or "
-                "a longer stall window)",
+                f"minimum of {self.rule.min_bytes_per_s:g} bytes/s; on a link this slow, lengthen the window "
+                "(the downloader's --timeout, HttpOptions.stall_window_s) or lower the minimum rate",
                 url=self._url,
                 received=self._received,
                 window_s=self._waited,
