@@ -65,6 +65,7 @@ class LogEntry:
     status: int = 0
     bytes_sent: int = 0
     complete: bool = False
+    client_port: int = 0  # the same port again means a reused (kept-alive) connection
 
 
 class _Server(ThreadingHTTPServer):
@@ -231,6 +232,7 @@ class _Handler(BaseHTTPRequestHandler):
             path=path,
             range=self.headers.get("Range"),
             headers={k.lower(): v for k, v in self.headers.items()},
+            client_port=int(self.client_address[1]),
         )
         with owner.lock:
             owner.log.append(entry)

@@ -9,6 +9,7 @@ import os
 import random
 import time
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -52,9 +53,10 @@ def transfer(
         for s in seq.shards
     ]
     options = TransferOptions(workers=workers, retry=retry or RetryPolicy())
-    return run_transfers(
-        shards, out, transport=make_transport(), options=options, journal=StateJournal(out), sleep=sleep
-    )
+    with closing(make_transport()) as transport:
+        return run_transfers(
+            shards, out, transport=transport, options=options, journal=StateJournal(out), sleep=sleep
+        )
 
 
 def listed(out: Path) -> set[str]:

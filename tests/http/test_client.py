@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 
 import pytest
 
@@ -22,8 +23,10 @@ QUICK = HttpOptions(backoff=0.01, retries=2, read_timeout=5)
 
 
 @pytest.fixture
-def client() -> HttpClient:
-    return HttpClient(QUICK)
+def client() -> Iterator[HttpClient]:
+    made = HttpClient(QUICK)
+    yield made
+    made.close()
 
 
 @pytest.mark.parametrize("ignore_range", [False, True])

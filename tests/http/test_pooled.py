@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 import gzip
+from collections.abc import Iterator
+from contextlib import closing
 
 import pytest
 
 from atek_store.errors import TransferError
-from atek_store.http import HttpTransport, TransferResponse
+from atek_store.http import HttpTransport, TransferResponse, open_ranged
 from tests.fault_server import Fault, FaultServer
 
 
@@ -27,9 +29,13 @@ def read_all(transport: HttpTransport, url: str, **kwargs: int) -> tuple[int, by
     return response.status, b"".join(pieces)
 
 
+DATA = bytes(range(256)) * 400
+
+
 @pytest.fixture
-def transport() -> HttpTransport:
-    return HttpTransport(max_connections=2, timeout=5)
+def transport() -> Iterator[HttpTransport]:
+    with closing(HttpTransport(max_connections=2, timeout=5)) as made:
+        yield made
 
 
 def test_a_range_request_gets_its_bytes(fault_server: FaultServer, transport: HttpTransport) -> None:
@@ -38,6 +44,20 @@ def test_a_range_request_gets_its_bytes(fault_server: FaultServer, transport: Ht
     assert read_all(transport, url, offset=2, end=5) == (206, b"234")
     assert [entry.range for entry in fault_server.log] == ["bytes=4-", "bytes=2-4"]
     assert fault_server.log[0].headers["accept-encoding"] == "identity"
+
+
+def test_a_body_read_to_its_length_returns_the_connection_to_the_pool(
+    fault_server: FaultServer, transport: HttpTransport
+) -> None:
+    url = fault_server.add("f.bin", DATA)
+    for _ in range(3):
+        body = open_ranged(transport, url, expected_size=len(DATA))
+        received = b""
+        while len(received) < len(DATA):  # up to its length: nothing tells it the body ended
+            received += body.read(len(DATA) - len(received))
+        body.close()
+        assert received == DATA
+    assert len({entry.client_port for entry in fault_server.log}) == 1
 
 
 def test_redirects_are_followed_and_credentials_stay_with_their_origin(
@@ -71,8 +91,10 @@ def test_redirects_elsewhere_or_in_circles_fail_at_once(
 def test_headers_trickled_a_byte_at_a_time_hit_the_header_deadline(fault_server: FaultServer) -> None:
     fault_server.add("slow.bin", b"x")
     fault_server.faults["/slow.bin"] = Fault(header_rate=20)  # each byte well within the read timeout
-    transport = HttpTransport(timeout=1.0)
-    with pytest.raises(TransferError, match="no complete response headers within 1 s") as info:
+    with (
+        closing(HttpTransport(timeout=1.0)) as transport,
+        pytest.raises(TransferError, match="no complete response headers within 1 s") as info,
+    ):
         transport.get(fault_server.url("slow.bin"))
     assert info.value.retryable
 
@@ -80,10 +102,11 @@ def test_headers_trickled_a_byte_at_a_time_hit_the_header_deadline(fault_server:
 def test_a_silent_body_hits_the_read_timeout(fault_server: FaultServer) -> None:
     url = fault_server.add("f.bin", bytes(100_000))
     fault_server.faults["/f.bin"] = Fault(rate=1000, chunk=50_000)  # the second write comes after 50 s
-    transport = HttpTransport(timeout=0.3)
-    response = transport.get(url)
-    with pytest.raises(TransferError, match="broke off") as info:
-        drain(response, [])
+    with (
+        closing(HttpTransport(timeout=0.3)) as transport,
+        pytest.raises(TransferError, match="broke off") as info,
+    ):
+        drain(transport.get(url), [])
     assert info.value.retryable
 
 

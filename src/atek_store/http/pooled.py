@@ -122,7 +122,11 @@ class _HttpResponse:
                 url=shown,
                 retryable=True,
             ) from None
-        if not data:
+        # Complete at the end, or once a Content-Length body is all read: then the connection
+        # goes back to the pool instead of being dropped (callers stop at the length they want).
+        if not data or (
+            isinstance(self._response, urllib3.HTTPResponse) and self._response.length_remaining == 0
+        ):
             self._complete = True
         return data
 
