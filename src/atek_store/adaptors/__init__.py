@@ -1,21 +1,41 @@
 """Model adaptors: ATEK samples -> what a given model consumes (key mapping + per-sample transform)."""
 
-from __future__ import annotations
+import typing
 
-from atek_store.adaptors.base import KEPT_KEYS, ModelAdaptor, describe_sample, remap_keys
-from atek_store.adaptors.cubercnn import (
-    CubeRCNNModelAdaptor,
-    ObjectFilter,
-    create_atek_dataloader_as_cubercnn,
-)
-from atek_store.adaptors.instances import Boxes, Instances, InstanceStructures, instance_structures
+from atek_store import _lazy
+
+# Public name -> the module that defines it; imported on first use (see atek_store._lazy).
+_LAZY: dict[str, str] = {
+    "Boxes": "atek_store.adaptors.instances",
+    "CubeRCNNModelAdaptor": "atek_store.adaptors.cubercnn",
+    "InstanceStructures": "atek_store.adaptors.instances",
+    "Instances": "atek_store.adaptors.instances",
+    "KEPT_KEYS": "atek_store.adaptors.base",
+    "ModelAdaptor": "atek_store.adaptors.base",
+    "ObjectFilter": "atek_store.adaptors.cubercnn",
+    "create_atek_dataloader_as_cubercnn": "atek_store.adaptors.cubercnn",
+    "describe_sample": "atek_store.adaptors.base",
+    "instance_structures": "atek_store.adaptors.instances",
+    "remap_keys": "atek_store.adaptors.base",
+}
+
+if typing.TYPE_CHECKING:
+    from atek_store.adaptors.base import KEPT_KEYS, ModelAdaptor, describe_sample, remap_keys
+    from atek_store.adaptors.cubercnn import (
+        CubeRCNNModelAdaptor,
+        ObjectFilter,
+        create_atek_dataloader_as_cubercnn,
+    )
+    from atek_store.adaptors.instances import Boxes, Instances, InstanceStructures, instance_structures
+else:
+    __getattr__, __dir__ = _lazy.attach(__name__, _LAZY)
 
 __all__ = [
-    "KEPT_KEYS",
     "Boxes",
     "CubeRCNNModelAdaptor",
     "InstanceStructures",
     "Instances",
+    "KEPT_KEYS",
     "ModelAdaptor",
     "ObjectFilter",
     "create_atek_dataloader_as_cubercnn",
