@@ -18,7 +18,7 @@ from tests.bounded import BoundedRun, run_bounded
 from tests.fault_server import Fault
 
 # Every case must end within this many seconds, and every child under this peak resident memory
-# (importing atek_store, torch included, is about 270 MB of it).
+# (the HTTP clients need about 30 MB; torch, were it imported, about 250 MB more).
 CASE_SECONDS = 10.0
 MAX_RSS_MB = 500
 # torch reserves much address space it never touches: cap it well above use, well below harm.

@@ -46,7 +46,13 @@ def test_the_downloader_ends_every_hostile_case_quickly_with_its_exit_code(
                 "download_wds_to_local": True,
                 "timeout": 1.0,
             }
-            cases.append({"name": peer.name, "api": api, "policy": {"retries": 3, "max_retry_after_s": 0.2}})
+            cases.append(
+                {
+                    "name": peer.name,
+                    "api": api,
+                    "policy": {"retries": 3, "base_s": 0.05, "max_retry_after_s": 0.2},
+                }
+            )
         else:
             extra = ("--timeout", "1", "--retries", "0" if peer.name == "trickle" else "1")
             cases.append({"name": peer.name, "argv": download_args(store.json_path, out, *extra)})
