@@ -13,10 +13,12 @@ import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.fault_server import FaultServer
+if TYPE_CHECKING:
+    from tests.fault_server import FaultServer
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = (REPO_ROOT / ".." / "shared").resolve()
@@ -73,6 +75,9 @@ def golden_dir(shared_dir: Path) -> Path:
 @pytest.fixture
 def fault_server() -> Iterator[FaultServer]:
     """The loopback fault server (``tests/fault_server.py``), fresh for each test."""
+    # Imported here so that this file stands alone (tests/test_shared_folder_rule.py copies it).
+    from tests.fault_server import FaultServer
+
     with FaultServer() as server:
         yield server
 
