@@ -27,9 +27,11 @@ and their message says what to do. They pickle cleanly (they cross DataLoader wo
     │   └── CacheError                          the local shard cache is unusable
     ├── AdaptorError(ValueError)                a sample does not fit a model adaptor
     ├── StoreError(RuntimeError)                publishing or serving a store failed
+    │   ├── StoreLayoutError(ValueError)        the store folder is missing, empty or has unusable names
     │   └── SignatureError(PermissionError)     a signed URL is invalid or expired (server side)
-    └── PreprocessError(RuntimeError)           turning raw Aria recordings into shards failed
-        └── RawDataError                        a raw recording lacks a file it needs or holds bad data
+    ├── PreprocessError(RuntimeError)           turning raw Aria recordings into shards failed
+    │   └── RawDataError                        a raw recording lacks a file it needs or holds bad data
+    └── PackageClashError(ImportError)          another distribution (projectaria-atek) owns ``atek`` too
 
 Warnings (filter them with ``warnings.filterwarnings``)::
 
@@ -59,6 +61,7 @@ __all__ = [
     "IntegrityError",
     "LoaderError",
     "ManifestError",
+    "PackageClashError",
     "PreprocessError",
     "RawDataError",
     "ShardListError",
@@ -67,6 +70,7 @@ __all__ = [
     "SkippedSampleWarning",
     "StallError",
     "StoreError",
+    "StoreLayoutError",
     "TransferError",
     "TruncatedShardError",
     "UnknownMemberError",
@@ -333,14 +337,19 @@ class StallError(TransferError):
 class InsufficientDiskSpaceError(TransferError):
     """The output folder's file system lacks the space the selected shards need.
 
+    Raised before anything is fetched when the space is known to be short, and at the end of a run
+    whose shards failed because the disk filled up (then ``report`` has the outcomes).
+
     Attributes:
         path: the output folder.
         needed: bytes still to write.
         free: bytes free on its file system.
     """
 
-    def __init__(self, message: str, *, path: str, needed: int, free: int) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, *, path: str, needed: int, free: int, report: DownloadReport | None = None
+    ) -> None:
+        super().__init__(message, report=report)
         self.path = path
         self.needed = needed
         self.free = free
@@ -388,6 +397,13 @@ class StoreError(AtekStoreError, RuntimeError):
         self.path = path
 
 
+class StoreLayoutError(StoreError, ValueError):
+    """The store folder to publish or serve is missing, holds no shard, or has an unusable name.
+
+    Bad input rather than a failure: the command line exits 2. ``path`` is the folder or file at fault.
+    """
+
+
 class SignatureError(StoreError, PermissionError):
     """A signed URL carries an invalid signature or has expired.
 
@@ -422,6 +438,20 @@ class RawDataError(PreprocessError):
     def __init__(self, message: str, *, path: str | None = None) -> None:
         super().__init__(message)
         self.path = path
+
+
+class PackageClashError(AtekStoreError, ImportError):
+    """Two installed distributions provide the same import package (``atek``): only one may.
+
+    Attributes:
+        distribution: the other distribution (``projectaria-atek``).
+        location: where the other distribution is installed, where known.
+    """
+
+    def __init__(self, message: str, *, distribution: str, location: str | None = None) -> None:
+        super().__init__(message)
+        self.distribution = distribution
+        self.location = location
 
 
 class AtekStoreWarning(UserWarning):

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from tests.download.fake_store import build_store, download_args
 from tests.fault_server import FaultServer
 from tests.hostile.http_peers import CASE_SECONDS, MAX_RSS_MB, Peer, peers, run_downloads, run_streams
@@ -43,6 +44,8 @@ def test_the_downloader_ends_every_hostile_case_quickly_with_its_exit_code(
                 "config_name": "efm",
                 "input_json_path": str(store.json_path),
                 "output_folder_path": str(out),
+                "train_val_split_ratio": 0.9,
+                "random_seed": 42,
                 "download_wds_to_local": True,
                 "timeout": 1.0,
             }

@@ -1,4 +1,8 @@
-"""Model adaptors: ATEK samples -> what a given model consumes (key mapping + per-sample transform)."""
+"""Model adaptors: ATEK samples -> what a given model consumes (key mapping + per-sample transform).
+
+CubeRCNN (and its outputs back to ATEK ground truth) and SAM2 are provided; ``tensors`` holds helpers
+that adaptors share.
+"""
 
 import typing
 
@@ -13,9 +17,13 @@ _LAZY: dict[str, str] = {
     "KEPT_KEYS": "atek_store.adaptors.base",
     "ModelAdaptor": "atek_store.adaptors.base",
     "ObjectFilter": "atek_store.adaptors.cubercnn",
+    "Sam2ModelAdaptor": "atek_store.adaptors.sam2",
     "create_atek_dataloader_as_cubercnn": "atek_store.adaptors.cubercnn",
+    "create_atek_dataloader_as_sam2": "atek_store.adaptors.sam2",
+    "cubercnn_gt_to_atek_gt": "atek_store.adaptors.cubercnn_gt",
     "describe_sample": "atek_store.adaptors.base",
     "instance_structures": "atek_store.adaptors.instances",
+    "load_atek_wds_dataset_as_cubercnn": "atek_store.adaptors.cubercnn",
     "remap_keys": "atek_store.adaptors.base",
 }
 
@@ -25,8 +33,11 @@ if typing.TYPE_CHECKING:
         CubeRCNNModelAdaptor,
         ObjectFilter,
         create_atek_dataloader_as_cubercnn,
+        load_atek_wds_dataset_as_cubercnn,
     )
+    from atek_store.adaptors.cubercnn_gt import cubercnn_gt_to_atek_gt
     from atek_store.adaptors.instances import Boxes, Instances, InstanceStructures, instance_structures
+    from atek_store.adaptors.sam2 import Sam2ModelAdaptor, create_atek_dataloader_as_sam2
 else:
     __getattr__, __dir__ = _lazy.attach(__name__, _LAZY)
 
@@ -38,8 +49,12 @@ __all__ = [
     "KEPT_KEYS",
     "ModelAdaptor",
     "ObjectFilter",
+    "Sam2ModelAdaptor",
     "create_atek_dataloader_as_cubercnn",
+    "create_atek_dataloader_as_sam2",
+    "cubercnn_gt_to_atek_gt",
     "describe_sample",
     "instance_structures",
+    "load_atek_wds_dataset_as_cubercnn",
     "remap_keys",
 ]

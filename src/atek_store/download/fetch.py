@@ -29,7 +29,16 @@ from atek_store.errors import IntegrityError
 from atek_store.http import ResumableGet, RetryPolicy, StallRule, Transport
 from atek_store.manifest import ShardEntry
 
-__all__ = ["HASH_BLOCK", "Cancelled", "PartialFile", "ShardFetch", "hash_file", "kept_bytes", "part_path"]
+__all__ = [
+    "HASH_BLOCK",
+    "Cancelled",
+    "PartialFile",
+    "ShardFetch",
+    "drop_stale_part",
+    "hash_file",
+    "kept_bytes",
+    "part_path",
+]
 
 _log = logging.getLogger(__name__)
 HASH_BLOCK = 1 << 20
@@ -51,6 +60,12 @@ def kept_bytes(dest: Path) -> int:
         return part_path(dest).stat().st_size
     except OSError:
         return 0
+
+
+def drop_stale_part(dest: Path) -> None:
+    """Remove the ``.part`` beside a verified ``dest``: it can only be stale (an interrupted --overwrite)."""
+    with contextlib.suppress(FileNotFoundError):
+        part_path(dest).unlink()
 
 
 def hash_file(path: Path, *, limit: int | None = None) -> tuple[hashlib._Hash, int]:

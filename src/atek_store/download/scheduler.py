@@ -10,7 +10,6 @@ re-run with a fresh JSON; such shards are reported ``partial`` with the bytes ke
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 import time
@@ -20,17 +19,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from atek_store.download.fetch import Cancelled, PartialFile, ShardFetch, hash_file, kept_bytes, part_path
-from atek_store.download.progress import NullProgress, ProgressSink
-from atek_store.download.report import (
-    DOWNLOADED,
-    EXPIRED,
-    FAILED,
-    NOT_STARTED,
-    PARTIAL,
-    PRESENT,
-    ShardOutcome,
+from atek_store.download.fetch import (
+    Cancelled,
+    PartialFile,
+    ShardFetch,
+    drop_stale_part,
+    hash_file,
+    kept_bytes,
+    part_path,
 )
+from atek_store.download.progress import NullProgress, ProgressSink
+from atek_store.download.report import ShardOutcome, ShardStatus
 from atek_store.download.state import StateJournal
 from atek_store.errors import TransferError, UrlsExpiredError, UsageError
 from atek_store.http import RetryPolicy, StallRule, Transport
@@ -93,7 +92,9 @@ class _TransferRun:
         self.progress.shard_finished(outcome)
         return outcome
 
-    def _outcome(self, shard: ShardEntry, status: str, started: float, **details: Any) -> ShardOutcome:
+    def _outcome(
+        self, shard: ShardEntry, status: ShardStatus, started: float, **details: Any
+    ) -> ShardOutcome:
         return ShardOutcome.of(shard, status, seconds=round(self._clock() - started, 3), **details)
 
     def _already_verified(self, shard: ShardEntry, dest: Path) -> tuple[bool, int]:
@@ -124,19 +125,19 @@ class _TransferRun:
         try:
             verified, rehashed = self._already_verified(shard, dest)
             if verified:
-                # A .part beside a verified file is stale (an interrupted --overwrite run, say).
-                with contextlib.suppress(FileNotFoundError):
-                    part_path(dest).unlink()
+                drop_stale_part(dest)
         except OSError as error:
             return self._outcome(
-                shard, FAILED, started, reason=f"cannot read {dest}: {error.strerror or error}"
+                shard, ShardStatus.FAILED, started, reason=f"cannot read {dest}: {error.strerror or error}"
             )
         if verified:
             self.progress.advance(shard.size)
-            return self._outcome(shard, PRESENT, started, bytes_hashed=rehashed, bytes_rehashed=rehashed)
+            return self._outcome(
+                shard, ShardStatus.PRESENT, started, bytes_hashed=rehashed, bytes_rehashed=rehashed
+            )
         part = PartialFile(part_path(dest), shard.size)
         status, reason, attempts, resumed_from = self._fetch(shard, dest, part)
-        if status == NOT_STARTED:
+        if status == ShardStatus.NOT_STARTED:
             return self._stopped(shard, dest, started, reason, attempts=attempts, part=part)
         return self._outcome(
             shard,
@@ -147,7 +148,7 @@ class _TransferRun:
             bytes_received=part.bytes_received,
             bytes_hashed=part.bytes_hashed + rehashed,
             bytes_rehashed=part.bytes_rehashed + rehashed,
-            bytes_kept=0 if status == DOWNLOADED else kept_bytes(dest),
+            bytes_kept=0 if status == ShardStatus.DOWNLOADED else kept_bytes(dest),
             resumed_from=resumed_from,
         )
 
@@ -173,11 +174,21 @@ class _TransferRun:
         if kept:
             reason = f"{reason}; {kept:,} bytes are kept in its .part for a re-run"
             return self._outcome(
-                shard, PARTIAL, started, reason=reason, attempts=attempts, bytes_kept=kept, **counts
+                shard,
+                ShardStatus.PARTIAL,
+                started,
+                reason=reason,
+                attempts=attempts,
+                bytes_kept=kept,
+                **counts,
             )
-        return self._outcome(shard, NOT_STARTED, started, reason=reason, attempts=attempts, **counts)
+        return self._outcome(
+            shard, ShardStatus.NOT_STARTED, started, reason=reason, attempts=attempts, **counts
+        )
 
-    def _fetch(self, shard: ShardEntry, dest: Path, part: PartialFile) -> tuple[str, str | None, int, int]:
+    def _fetch(
+        self, shard: ShardEntry, dest: Path, part: PartialFile
+    ) -> tuple[ShardStatus, str | None, int, int]:
         """Fetch and verify: (status, reason, attempts, resumed_from)."""
         meter = _Meter(self.progress)
         try:
@@ -186,7 +197,7 @@ class _TransferRun:
                 part.discard()
             resumed_from = part.prepare()
         except OSError as error:
-            return FAILED, f"cannot write {part.path}: {error.strerror or error}", 0, 0
+            return ShardStatus.FAILED, f"cannot write {part.path}: {error.strerror or error}", 0, 0
         fetch = ShardFetch(
             shard,
             dest,
@@ -204,19 +215,19 @@ class _TransferRun:
             fetch.run()
         except Cancelled:
             meter.rewind()
-            return NOT_STARTED, "the run stopped during this shard", fetch.attempts, resumed_from
+            return ShardStatus.NOT_STARTED, "the run stopped during this shard", fetch.attempts, resumed_from
         except UrlsExpiredError as error:
             meter.rewind()
             self.expired.set()
             self.stop.set()
-            return EXPIRED, str(error), fetch.attempts, resumed_from
+            return ShardStatus.EXPIRED, str(error), fetch.attempts, resumed_from
         except TransferError as error:
             meter.rewind()
-            return FAILED, str(error), fetch.attempts, resumed_from
+            return ShardStatus.FAILED, str(error), fetch.attempts, resumed_from
         except OSError as error:
             meter.rewind()
             return (
-                FAILED,
+                ShardStatus.FAILED,
                 f"cannot write {part.path}: {error.strerror or error}",
                 fetch.attempts,
                 resumed_from,
@@ -224,7 +235,7 @@ class _TransferRun:
         finally:
             part.close()
         self.journal.record(shard)
-        return DOWNLOADED, None, fetch.attempts, resumed_from
+        return ShardStatus.DOWNLOADED, None, fetch.attempts, resumed_from
 
 
 class _Meter:
