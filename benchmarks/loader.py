@@ -308,15 +308,10 @@ def main() -> None:
 @contextlib.contextmanager
 def serving(paths: list[str], root: Path, *, rate: float) -> Iterator[list[str]]:
     """The shards on a loopback server capping each connection at ``rate`` bytes/s; their URLs."""
-    from tests.download.fault_server import FaultServer
+    from tests.fault_server import FaultServer
 
-    # The read-ahead drops a connection once its range is read (this server only knows open-ended
-    # ranges), which the server would print as a traceback per range: keep its stderr quiet.
-    with (
-        FaultServer(rate_limit=rate, block_size=64 * 1024) as server,
-        contextlib.redirect_stderr(io.StringIO()),
-    ):
-        yield [server.add(str(Path(path).relative_to(root)), Path(path).read_bytes()) for path in paths]
+    with FaultServer(rate_limit=rate, block_size=64 * 1024) as server:
+        yield server.publish(paths, root)
 
 
 def run_plan(

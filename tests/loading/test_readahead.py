@@ -10,7 +10,7 @@ import pytest
 from atek_store.errors import TransferError
 from atek_store.loading import create_native_atek_dataloader
 from atek_store.loading.readahead import RangeSink, ReadAhead
-from tests.loading.conftest import StoreServer
+from tests.fault_server import FaultServer
 from tests.loading.values import same, without_location
 
 FILES = {f"http://h/s{i}.tar": bytes((i * 7 + j) % 251 for j in range(1000 + 300 * i)) for i in range(5)}
@@ -112,18 +112,18 @@ def test_shards_in_the_cache_are_never_fetched_ahead() -> None:
 
 @pytest.mark.parametrize("num_workers", [0, 2])
 def test_streaming_with_read_ahead_gives_the_local_samples_in_the_local_order(
-    store_server: StoreServer, small_store: Path, small_urls: list[str], num_workers: int
+    fault_server: FaultServer, small_store: Path, small_urls: list[str], num_workers: int
 ) -> None:
-    urls = store_server.publish(small_urls, small_store)
+    urls = fault_server.publish(small_urls, small_store)
     options = {"shuffle_flag": True, "seed": 3, "num_workers": num_workers}
     local = list(create_native_atek_dataloader(small_urls, **options))
     for read_ahead in (0, 3):
-        store_server.reset()
+        fault_server.clear_log()
         streamed = list(create_native_atek_dataloader(urls, read_ahead=read_ahead, **options))
         assert len(streamed) == len(local) == 24
         assert all(
             same(without_location(a), without_location(b)) for a, b in zip(streamed, local, strict=True)
         )
-        assert sorted(set(store_server.requests)) == sorted(
+        assert sorted(set(fault_server.requested_paths())) == sorted(
             f"/{Path(u).relative_to(small_store)}" for u in small_urls
         )

@@ -23,7 +23,7 @@ _LAZY: dict[str, str] = {
     "AtekDataLoader": "atek_store.loading.dataloader",
     "AtekWdsDataset": "atek_store.loading.dataset",
     "DEFAULT_CACHE_MAX_BYTES": "atek_store.loading.cache",
-    "HttpOptions": "atek_store.loading.remote",
+    "HttpOptions": "atek_store.http.options",
     "ImageLayout": "atek_store.loading.options",
     "LoaderOptions": "atek_store.loading.options",
     "LoaderProgress": "atek_store.loading.tracker",
@@ -40,6 +40,7 @@ _LAZY: dict[str, str] = {
 }
 
 if typing.TYPE_CHECKING:
+    from atek_store.http import HttpOptions
     from atek_store.loading.api import create_native_atek_dataloader, load_atek_wds_dataset
     from atek_store.loading.cache import DEFAULT_CACHE_MAX_BYTES, ShardCache
     from atek_store.loading.collate import atek_default_collation_fn, simple_list_collation_fn
@@ -48,7 +49,6 @@ if typing.TYPE_CHECKING:
     from atek_store.loading.handler import SkipCounts
     from atek_store.loading.mixing import Mixture
     from atek_store.loading.options import ImageLayout, LoaderOptions, WorkerOptions
-    from atek_store.loading.remote import HttpOptions
     from atek_store.loading.state import STATE_FORMAT, merge_loader_states
     from atek_store.loading.tracker import LoaderProgress
 else:

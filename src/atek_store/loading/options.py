@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from atek_store.errors import UsageError
+from atek_store.http import HttpOptions
 from atek_store.loading.cache import DEFAULT_CACHE_MAX_BYTES
 from atek_store.loading.handler import ErrorPolicy
-from atek_store.loading.remote import HttpOptions
 
 __all__ = [
     "DEFAULT_READ_AHEAD",

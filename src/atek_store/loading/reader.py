@@ -20,9 +20,8 @@ from atek_store.loading.mixing import reader_quotas, schedule
 from atek_store.loading.order import RoundOrder, derive_seed
 from atek_store.loading.partition import Partition, RoundRobin, SplitterPartition
 from atek_store.loading.plan import PassPlan
-from atek_store.loading.ranges import ClientRanges
+from atek_store.loading.ranges import HttpRanges
 from atek_store.loading.readahead import DEFAULT_CONNECTIONS, ReadAhead, spill_folder
-from atek_store.loading.remote import HttpClient
 from atek_store.loading.sources import ShardOpener, is_remote
 from atek_store.loading.stages.base import Stage
 from atek_store.loading.stages.batch import Batch
@@ -111,14 +110,14 @@ def build_reader(
     return epochs
 
 
-def _read_ahead(config: DatasetConfig, cache: ShardCache | None) -> tuple[ReadAhead, HttpClient] | None:
+def _read_ahead(config: DatasetConfig, cache: ShardCache | None) -> tuple[ReadAhead, HttpRanges] | None:
     """The reader's read-ahead, when it streams anything and read-ahead is on."""
     options = config.options
     if not options.read_ahead or not any(is_remote(url) for url in config.all_urls):
         return None
-    client = HttpClient(options.http_options, max_connections=DEFAULT_CONNECTIONS)
+    client = HttpRanges(options.http_options, connections=DEFAULT_CONNECTIONS)
     window = ReadAhead(
-        ClientRanges(client),
+        client,
         window=options.read_ahead,
         connections=DEFAULT_CONNECTIONS,
         spill_dir=spill_folder(options.cache_dir),

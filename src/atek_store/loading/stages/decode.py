@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from atek_store.download.transport import redact_url
 from atek_store.errors import FormatError
 from atek_store.format.decode import decode_sample
+from atek_store.http import redact_url
 from atek_store.loading.handler import ErrorPolicy
 from atek_store.loading.sources import SourceSample
 from atek_store.loading.stages.base import Chained, Stage, StageState
