@@ -41,6 +41,20 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--shutdown-timeout", type=float, default=10.0, help="seconds to let downloads finish on shutdown"
     )
+    parser.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=15.0,
+        metavar="S",
+        help="close a connection that sends no complete request, or takes no data, for S seconds (15)",
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        default=None,
+        metavar="N",
+        help="connections held at once (default: what the descriptor limit allows, at most 1024)",
+    )
     parser.add_argument("--no-access-log", action="store_true", help="do not log each request")
     parser.set_defaults(func=run)
 
@@ -54,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
         secret=args.secret if args.secret is not None else settings.store_secret(),
         shutdown_timeout=args.shutdown_timeout,
         access_log=not args.no_access_log,
+        idle_timeout=args.idle_timeout,
+        max_connections=args.max_connections,
     )
     mode = "signed URLs only" if config.secret else "no signature required"
     serve_store(config, on_ready=lambda url: print(f"serving {args.root} at {url} ({mode})", flush=True))
