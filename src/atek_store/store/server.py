@@ -25,6 +25,7 @@ from types import TracebackType
 
 from atek_store.errors import StoreError, UsageError
 from atek_store.store.connections import ConnectionLimits, ConnectionPool, descriptor_budget
+from atek_store.store.front.policy import FrontConfig
 from atek_store.store.signing import UrlSigner
 
 __all__ = ["ServerConfig", "StoreServer", "serve_store", "start_store_server"]
@@ -44,6 +45,7 @@ class ServerConfig:
     access_log: bool = True
     idle_timeout: float = 15.0
     max_connections: int | None = None
+    front: FrontConfig | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -81,9 +83,15 @@ async def _run(config: ServerConfig, stop: asyncio.Event, on_ready: Callable[[st
     from atek_store.store.app import ProtocolLog, make_store_app
 
     signer = UrlSigner(config.secret) if config.secret is not None else None
+    front = None
+    if config.front is not None:
+        from atek_store.store.front.site import open_front
+
+        # Reads the state folder and hashes new shards: on a thread, before listening.
+        front, signer = await asyncio.to_thread(open_front, config.root, config.front, secret=config.secret)
     limits = config.limits()
     pool = ConnectionPool(limits=limits, clock=time.monotonic)
-    app = make_store_app(config.root, signer=signer, idle_timeout=limits.idle_timeout, pool=pool)
+    app = make_store_app(config.root, signer=signer, idle_timeout=limits.idle_timeout, pool=pool, front=front)
     runner = web.AppRunner(
         app,
         handle_signals=False,
@@ -109,6 +117,8 @@ async def _run(config: ServerConfig, stop: asyncio.Event, on_ready: Callable[[st
             _url(config.host, port),
             "signed URLs only" if signer else "no signatures required",
         )
+        if front is not None:
+            _log.info("store front at %s/", _url(config.host, port))
         on_ready(config.host, port)
         await _until(stop, accepting)
         _log.info("shutting down (waiting up to %.0f s for downloads in flight)", config.shutdown_timeout)
@@ -262,6 +272,7 @@ def start_store_server(
     access_log: bool = False,
     idle_timeout: float = 15.0,
     max_connections: int | None = None,
+    front: FrontConfig | None = None,
 ) -> StoreServer:
     """Serve the store at ``root`` on a background thread; returns once it listens.
 
@@ -269,6 +280,9 @@ def start_store_server(
 
         with start_store_server("my_store", secret="s3cret-s3cret-s3cret") as server:
             print(server.url)  # http://127.0.0.1:<free port>
+
+    With ``front`` (a :class:`~atek_store.store.front.policy.FrontConfig`), the store front's
+    pages and access flow are served too.
 
     Raises:
         StoreError: the root is not a folder or the address cannot be bound.
@@ -282,5 +296,6 @@ def start_store_server(
         access_log=access_log,
         idle_timeout=idle_timeout,
         max_connections=max_connections,
+        front=front,
     )
     return StoreServer(config).start()
