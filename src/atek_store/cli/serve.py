@@ -98,6 +98,12 @@ def add_parser(subparsers: Any) -> None:
         help="access requests accepted per client address and minute (default 10)",
     )
     front.add_argument(
+        "--no-previews",
+        dest="previews",
+        action="store_false",
+        help="do not render the configuration pages' sample and thumbnails (needs torch)",
+    )
+    front.add_argument(
         "--trust-forwarded",
         action="store_true",
         help="take the client address from X-Forwarded-For (only behind a proxy that sets it)",
@@ -116,6 +122,7 @@ def _front(args: argparse.Namespace) -> FrontConfig | None:
         allowed_domains=tuple(args.allow_domain),
         requests_per_minute=args.access_rate,
         trust_forwarded=args.trust_forwarded,
+        previews=args.previews,
     )
 
 

@@ -80,6 +80,7 @@ async def _run(config: ServerConfig, stop: asyncio.Event, on_ready: Callable[[st
         from aiohttp import web
     except ImportError as error:  # pragma: no cover - depends on the installed extras
         raise StoreError("serving a store needs aiohttp: pip install 'atek-store[store]'") from error
+    from atek_store.store.accesslog import RedactingAccessLogger
     from atek_store.store.app import ProtocolLog, make_store_app
 
     signer = UrlSigner(config.secret) if config.secret is not None else None
@@ -97,6 +98,7 @@ async def _run(config: ServerConfig, stop: asyncio.Event, on_ready: Callable[[st
         handle_signals=False,
         shutdown_timeout=config.shutdown_timeout,
         access_log=logging.getLogger("atek_store.store.access") if config.access_log else None,
+        access_log_class=RedactingAccessLogger,
         # Also closes a connection that never completes its request headers (slow or silent clients).
         keepalive_timeout=limits.idle_timeout,
         logger=ProtocolLog(),

@@ -65,6 +65,7 @@ class FrontConfig:
         requests_per_minute: access-form posts accepted per client address and minute.
         trust_forwarded: take the client address from ``X-Forwarded-For`` (set it only behind a
             reverse proxy that sets that header).
+        previews: make the configuration pages' previews (a child process that needs torch).
 
     Raises:
         UsageError: a value is out of range (the message names the flag).
@@ -77,6 +78,7 @@ class FrontConfig:
     allowed_domains: tuple[str, ...] = ()
     requests_per_minute: float = 10.0
     trust_forwarded: bool = False
+    previews: bool = True
 
     def __post_init__(self) -> None:
         if not self.ttl_days > 0:

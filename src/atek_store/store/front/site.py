@@ -118,10 +118,12 @@ class FrontSite:
         app.router.add_static("/static/", _HERE / "static", append_version=False)
 
         async def background(app: web.Application) -> Any:
-            task = asyncio.create_task(self.context.previews.build())
+            previews = self.context.config.previews
+            task = asyncio.create_task(self.context.previews.build()) if previews else None
             yield
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
             self.context.executor.shutdown(wait=True)
 
         app.cleanup_ctx.append(background)
@@ -159,7 +161,12 @@ def open_front(
         state=state,
         signer=signer,
         csrf=CsrfTokens(signer.key("csrf")),
-        limiter=RateLimiter(rate_per_minute=config.requests_per_minute, burst=5, clock=clock),
+        # Bursts of up to one minute's worth (at least 5: a user who mistypes twice is not blocked).
+        limiter=RateLimiter(
+            rate_per_minute=config.requests_per_minute,
+            burst=max(5, round(config.requests_per_minute)),
+            clock=time.monotonic,
+        ),
         previews=Previews(store=store, cache=config.state_dir / "previews"),
         templates=templates,
         executor=ThreadPoolExecutor(max_workers=2, thread_name_prefix="atek-state"),
