@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from atek_store.cli import main
-from atek_store.store.front.state import AuditKind, GrantStatus, open_state
+from atek_store.store.front.state import AuditEvent, AuditKind, GrantStatus, open_state
 
 
 @pytest.fixture
@@ -15,15 +15,17 @@ def state_dir(tmp_path: Path) -> Path:
     state = open_state(tmp_path / "state")
     active = state.create_grant(dataset="ADT", email="ada@uni.edu", status=GrantStatus.ACTIVE).grant
     state.create_grant(dataset="ADT", email="bob@uni.edu", status=GrantStatus.PENDING)
-    state.record(AuditKind.JSON, active.id, dataset="ADT")
+    state.record(AuditEvent(AuditKind.JSON, active.id, dataset="ADT"))
     state.record(
-        AuditKind.FILE,
-        active.id,
-        dataset="ADT",
-        path="c/s/a.tar",
-        status=200,
-        bytes_sent=2_000_000,
-        length=2_000_000,
+        AuditEvent(
+            AuditKind.FILE,
+            active.id,
+            dataset="ADT",
+            path="c/s/a.tar",
+            status=200,
+            bytes_sent=2_000_000,
+            length=2_000_000,
+        )
     )
     return tmp_path / "state"
 

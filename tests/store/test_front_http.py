@@ -278,3 +278,12 @@ def test_several_datasets_side_by_side(tmp_path: Path, golden_dir: Path) -> None
         url = download_urls(document)[0]
         assert urlsplit(url).path.startswith("/ASE/")
         assert urllib3.request("GET", url, retries=False).status == 200
+
+
+def test_a_json_for_a_strange_host_header_is_refused(server: StoreServer) -> None:
+    front = client(server)
+    token = front.request_access(DATASET, email="host@uni.edu")
+    path = f"/access/{token}/{JSON_NAME}"
+    assert front.get(path, Host='evil"><x').status == 400
+    document = json.loads(front.get(path, Host="data.lab.org:8443").data)
+    assert all(url.startswith("http://data.lab.org:8443/") for url in download_urls(document))

@@ -13,6 +13,7 @@ import pytest
 from atek_store.errors import StoreError, UsageError
 from atek_store.store.front.state import (
     SCHEMA_VERSION,
+    AuditEvent,
     AuditKind,
     GrantStatus,
     open_state,
@@ -77,7 +78,7 @@ def test_only_the_token_hash_is_stored(tmp_path: Path) -> None:
 
 def test_the_audit_log_refuses_updates_and_deletes(tmp_path: Path) -> None:
     state = open_state(tmp_path)
-    state.record(AuditKind.JSON, "grant-1")
+    state.record(AuditEvent(AuditKind.JSON, "grant-1"))
     with sqlite3.connect(tmp_path / "access.sqlite3") as db:
         with pytest.raises(sqlite3.DatabaseError, match="append-only"):
             db.execute("UPDATE audit SET grant_id = 'other'")
@@ -89,14 +90,15 @@ def test_usage_sums_what_each_grant_downloaded(tmp_path: Path) -> None:
     state = open_state(tmp_path)
     grant = state.create_grant(dataset="ADT", email="a@uni.edu", status=GrantStatus.ACTIVE).grant
     idle = state.create_grant(dataset="ADT", email="b@uni.edu", status=GrantStatus.ACTIVE).grant
-    state.record(AuditKind.JSON, grant.id, dataset="ADT")
+    state.record(AuditEvent(AuditKind.JSON, grant.id, dataset="ADT"))
     file = {"dataset": "ADT", "path": "c/s/shards-0000.tar"}
-    state.record(AuditKind.FILE, grant.id, status=206, bytes_sent=10, length=10, **file)
-    state.record(AuditKind.FILE, grant.id, status=200, bytes_sent=100, length=100, **file)
-    state.record(
-        AuditKind.FILE, grant.id, status=200, bytes_sent=5, length=50, dataset="ADT", path="c/s/x.tar"
+    state.record(AuditEvent(AuditKind.FILE, grant.id, status=206, bytes_sent=10, length=10, **file))
+    state.record(AuditEvent(AuditKind.FILE, grant.id, status=200, bytes_sent=100, length=100, **file))
+    other = AuditEvent(
+        AuditKind.FILE, grant.id, status=200, bytes_sent=5, length=50, dataset="ADT", path="c/s/x"
     )
-    state.record(AuditKind.FILE, grant.id, status=403, bytes_sent=0, length=0, **file)
+    state.record(other)
+    state.record(AuditEvent(AuditKind.FILE, grant.id, status=403, bytes_sent=0, length=0, **file))
     usage = {u.grant.id: u for u in state.usage()}
     assert (usage[grant.id].jsons, usage[grant.id].files, usage[grant.id].complete) == (1, 2, 1)
     assert (usage[grant.id].bytes_sent, usage[grant.id].refused) == (115, 1)
@@ -109,10 +111,11 @@ def test_two_processes_write_at_once_and_nothing_is_lost(tmp_path: Path) -> None
         f"""
         import sys
         sys.path.insert(0, {str(REPO_ROOT / "src")!r})
-        from atek_store.store.front.state import AuditKind, GrantStatus, open_state
+        from atek_store.store.front.state import AuditEvent, AuditKind, GrantStatus, open_state
         state = open_state({str(tmp_path)!r})
         for i in range(40):
-            state.record(AuditKind.FILE, sys.argv[1], path=f"f{{i}}", status=200, bytes_sent=1, length=1)
+            event = AuditEvent(AuditKind.FILE, sys.argv[1], path=f"f{{i}}", status=200, bytes_sent=1)
+            state.record(event)
         state.create_grant(dataset="ADT", email=sys.argv[1] + "@uni.edu", status=GrantStatus.ACTIVE)
         """
     )

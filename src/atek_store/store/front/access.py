@@ -19,6 +19,7 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import re
 
 from aiohttp import web
 
@@ -28,7 +29,7 @@ from atek_store.store.front.datasets import HostedDataset
 from atek_store.store.front.pages import dataset_page
 from atek_store.store.front.policy import Approval, normalise_email
 from atek_store.store.front.site import FrontContext
-from atek_store.store.front.state import AuditKind, Grant, GrantStatus
+from atek_store.store.front.state import AuditEvent, AuditKind, Grant, GrantStatus
 from atek_store.store.publish import default_json_name
 from atek_store.store.shardcheck import ShardDigest
 from atek_store.store.urljson import PublishedShard, build_url_json
@@ -39,6 +40,7 @@ _log = logging.getLogger(__name__)
 
 _TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 _FORM_TIMEOUT_S = 10.0
+_HOST = re.compile(r"(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?")
 
 
 def _date(timestamp: float | None) -> str:
@@ -168,9 +170,8 @@ class AccessRoutes:
             )
         expires = int(context.clock()) + context.config.ttl_seconds
         document = self._document(request, dataset, grant, expires)
-        await context.db(
-            context.state.record, AuditKind.JSON, grant.id, dataset=grant.dataset, detail=f"expires {expires}"
-        )
+        event = AuditEvent(AuditKind.JSON, grant.id, dataset=grant.dataset, detail=f"expires {expires}")
+        await context.db(context.state.record, event)
         _log.info("issued a URL JSON for grant %s (expires %s)", grant.id, _date(expires))
         response = web.Response(
             text=json.dumps(document, indent=2) + "\n", content_type="application/json", charset="utf-8"
@@ -183,6 +184,11 @@ class AccessRoutes:
     def _base_url(self, request: web.Request) -> str:
         if self._context.config.public_url is not None:
             return self._context.config.public_url.rstrip("/")
+        # Without --public-url the URLs follow the Host header; only a plain host[:port] is taken.
+        if not _HOST.fullmatch(request.host):
+            raise web.HTTPBadRequest(
+                text="the Host header is not a host name; the store needs --public-url\n"
+            )
         return f"{request.scheme}://{request.host}"
 
     def _document(
@@ -236,8 +242,7 @@ class GrantAccess:
         """Append the answered request to the audit log."""
         context = self._context
         dataset = self._datasets.get(event.relpath)
-        await context.db(
-            context.state.record,
+        row = AuditEvent(
             AuditKind.FILE,
             event.grant,
             dataset=dataset,
@@ -246,3 +251,4 @@ class GrantAccess:
             bytes_sent=event.bytes_sent,
             length=event.length,
         )
+        await context.db(context.state.record, row)

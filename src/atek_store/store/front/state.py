@@ -32,6 +32,7 @@ from atek_store.errors import StoreError, UsageError
 __all__ = [
     "SCHEMA_VERSION",
     "AccessState",
+    "AuditEvent",
     "AuditKind",
     "Grant",
     "GrantStatus",
@@ -94,6 +95,20 @@ class AuditKind(str, enum.Enum):
     DENIED = "denied"
     JSON = "json"  # a URL JSON was issued for the grant
     FILE = "file"  # a file request signed for the grant was answered
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """One row of the audit log (its time is the state's clock when it is written)."""
+
+    kind: AuditKind
+    grant_id: str | None
+    dataset: str | None = None
+    path: str | None = None
+    status: int | None = None
+    bytes_sent: int | None = None
+    length: int | None = None
+    detail: str | None = None
 
 
 @dataclass(frozen=True)
@@ -233,7 +248,7 @@ class AccessState:
                     grant.decided_at,
                 ),
             )
-            self._audit(db, AuditKind.REQUESTED, grant.id, dataset=dataset, detail=status.value)
+            self._audit(db, AuditEvent(AuditKind.REQUESTED, grant.id, dataset=dataset, detail=status.value))
         return IssuedGrant(grant=grant, token=token)
 
     def grant(self, grant_id: str) -> Grant | None:
@@ -297,56 +312,33 @@ class AccessState:
                         "UPDATE grants SET status = ?, decided_at = ? WHERE id = ?",
                         (status.value, now, grant_id),
                     )
-                    self._audit(db, kind, grant_id, dataset=current.dataset)
+                    self._audit(db, AuditEvent(kind, grant_id, dataset=current.dataset))
                 row = db.execute("SELECT * FROM grants WHERE id = ?", (grant_id,)).fetchone()
                 changed.append(_grant(row))
         return changed
 
     # The audit log.
 
-    def record(
-        self,
-        kind: AuditKind,
-        grant_id: str | None,
-        *,
-        dataset: str | None = None,
-        path: str | None = None,
-        status: int | None = None,
-        bytes_sent: int | None = None,
-        length: int | None = None,
-        detail: str | None = None,
-    ) -> None:
+    def record(self, event: AuditEvent) -> None:
         """Append one row to the audit log."""
         with self._connect(write=True) as db:
-            self._audit(
-                db,
-                kind,
-                grant_id,
-                dataset=dataset,
-                path=path,
-                status=status,
-                bytes_sent=bytes_sent,
-                length=length,
-                detail=detail,
-            )
+            self._audit(db, event)
 
-    def _audit(
-        self,
-        db: sqlite3.Connection,
-        kind: AuditKind,
-        grant_id: str | None,
-        *,
-        dataset: str | None = None,
-        path: str | None = None,
-        status: int | None = None,
-        bytes_sent: int | None = None,
-        length: int | None = None,
-        detail: str | None = None,
-    ) -> None:
+    def _audit(self, db: sqlite3.Connection, event: AuditEvent) -> None:
         db.execute(
             "INSERT INTO audit (at, kind, grant_id, dataset, path, status, bytes, length, detail) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (self._clock(), kind.value, grant_id, dataset, path, status, bytes_sent, length, detail),
+            (
+                self._clock(),
+                event.kind.value,
+                event.grant_id,
+                event.dataset,
+                event.path,
+                event.status,
+                event.bytes_sent,
+                event.length,
+                event.detail,
+            ),
         )
 
     def usage(self, *, dataset: str | None = None) -> list[GrantUsage]:
