@@ -29,13 +29,10 @@ _RESULT = "@@bounded-result@@"
 _PRELUDE = """
 import json, sys, traceback
 def _report(value):
-    # The child's own peak (VmHWM of its exec'd image): wait4's ru_maxrss also counts the pages
-    # of the parent it was forked from, which is the whole test suite.
-    try:
-        status = open("/proc/self/status").read()
-        value["peak_mb"] = int(status.split("VmHWM:")[1].split()[0]) / 1024.0
-    except (OSError, IndexError, ValueError):
-        pass
+    # VmHWM is this process's own peak: wait4's ru_maxrss also counts the forked copy of the suite.
+    with open("/proc/self/status") as status:
+        peak = [line.split()[1] for line in status if line.startswith("VmHWM:")]
+    value["peak_kb"] = int(peak[0]) if peak else None
     print({marker!r} + json.dumps(value, default=str), flush=True)
 try:
     result = (lambda: None)()
@@ -88,7 +85,8 @@ def run_bounded(
 
     The child's address space is capped at ``max_memory_mb`` (an allocation beyond it fails with
     MemoryError instead of taking the machine down); it is killed after ``timeout_s``. The peak
-    resident memory is the child's own (``wait4``), not the suite's.
+    resident memory is the child's own (its VmHWM; ``wait4``'s figure, which also counts the suite's
+    memory forked into the child before exec, only when the child reported nothing).
     """
     script = _PRELUDE.format(marker=_RESULT, body=_indent(code))
     limit = max_memory_mb * 1024 * 1024
@@ -132,7 +130,8 @@ def run_bounded(
     if line is None:
         return BoundedRun("crashed", seconds, peak_mb, output=output[-4000:])
     result = json.loads(line[len(_RESULT) :])
-    peak_mb = float(result.get("peak_mb", peak_mb))
+    if result.get("peak_kb") is not None:
+        peak_mb = result["peak_kb"] / 1024.0
     if result["outcome"] == "returned":
         return BoundedRun("returned", seconds, peak_mb, value=result["value"], output=output[-4000:])
     return BoundedRun(

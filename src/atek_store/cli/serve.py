@@ -8,7 +8,6 @@ from typing import Any
 
 from atek_store import settings
 from atek_store.store.front.policy import Approval, FrontConfig
-from atek_store.store.server import ServerConfig, serve_store
 
 __all__ = ["add_parser"]
 
@@ -128,6 +127,8 @@ def _front(args: argparse.Namespace) -> FrontConfig | None:
 
 def run(args: argparse.Namespace) -> int:
     """Serve until interrupted; print the URL once listening."""
+    from atek_store.store.server import ServerConfig, serve_store
+
     front = _front(args)
     config = ServerConfig(
         root=args.root,

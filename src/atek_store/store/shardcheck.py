@@ -67,9 +67,9 @@ def digest_shard(path: Path, *, check: str = "full", chunk_size: int = CHUNK) ->
             short, ``ImageDecodeError`` for a bad JPEG, ...), or holds no sample.
         StoreError: the file cannot be read or changed size while it was read.
     """
-    # Imported here, not at the top: the format layer pulls in torch, which `import atek_store`
-    # and the server do not need.
-    from atek_store.format import iter_raw_samples, iter_shard
+    # Imported here, not at the top: decoding pulls in torch, which `import atek_store`, the server
+    # and `publish --check tar` do not need.
+    from atek_store.format.tario import iter_raw_samples
 
     try:
         with path.open("rb", buffering=0) as raw:
@@ -77,6 +77,8 @@ def digest_shard(path: Path, *, check: str = "full", chunk_size: int = CHUNK) ->
             hashing = _HashingReader(raw)
             stream = io.BufferedReader(hashing, buffer_size=chunk_size)
             if check == "full":
+                from atek_store.format.shard import iter_shard
+
                 samples = sum(1 for _ in iter_shard(stream, url=str(path)))
             else:
                 samples = sum(1 for _ in iter_raw_samples(stream, shard=str(path)))
