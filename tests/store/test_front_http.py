@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -287,3 +289,33 @@ def test_a_json_for_a_strange_host_header_is_refused(server: StoreServer) -> Non
     assert front.get(path, Host='evil"><x').status == 400
     document = json.loads(front.get(path, Host="data.lab.org:8443").data)
     assert all(url.startswith("http://data.lab.org:8443/") for url in download_urls(document))
+
+
+def test_a_grant_with_too_many_downloads_in_flight_gets_429_then_is_served(
+    tmp_path: Path, golden_dir: Path
+) -> None:
+    root = build_front_store(tmp_path / "store", golden_dir)
+    (root / "efm" / "seqC" / "shards-0001.tar").write_bytes(bytes(64 << 20))
+    config = FrontConfig(state_dir=tmp_path / "state", previews=False, requests_per_grant=1)
+    with start_store_server(root, front=config) as running:
+        front = client(running)
+        urls = download_urls(front.url_json(front.request_access(DATASET), DATASET))
+        big = next(url for url in urls if "seqC/shards-0001" in url)
+        target = big.split(running.url, 1)[1]
+        with socket.socket() as stalled:
+            stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            stalled.connect(("127.0.0.1", running.port))
+            stalled.sendall(f"GET {target} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            statuses = []
+            for _ in range(200):  # bounded: the stalled download is admitted within milliseconds
+                statuses.append(urllib3.request("HEAD", urls[0], retries=False).status)
+                if statuses[-1] == 429:
+                    break
+                time.sleep(0.05)
+            assert statuses[-1] == 429
+        for _ in range(200):  # bounded: the server sees the closed connection and releases the slot
+            if urllib3.request("HEAD", urls[0], retries=False).status == 200:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the grant's slot was never released")

@@ -97,6 +97,13 @@ def add_parser(subparsers: Any) -> None:
         help="access requests accepted per client address and minute (default 10)",
     )
     front.add_argument(
+        "--downloads-per-grant",
+        type=int,
+        default=16,
+        metavar="N",
+        help="file requests one grant may have in flight; more get 429 and are retried (default 16)",
+    )
+    front.add_argument(
         "--no-previews",
         dest="previews",
         action="store_false",
@@ -122,6 +129,7 @@ def _front(args: argparse.Namespace) -> FrontConfig | None:
         requests_per_minute=args.access_rate,
         trust_forwarded=args.trust_forwarded,
         previews=args.previews,
+        requests_per_grant=args.downloads_per_grant,
     )
 
 

@@ -39,7 +39,7 @@ from atek_store.store.httpfile import FileAnswer, FileFacts, RequestConditions, 
 from atek_store.store.layout import SAFE_NAME
 from atek_store.store.signing import EXPIRES_PARAM, GRANT_PARAM, SIGNATURE_PARAM, UrlSigner
 
-__all__ = ["FileHandler", "ServedFile", "ShardAccess", "plain_text", "store_path"]
+__all__ = ["FileHandler", "Refusal", "ServedFile", "ShardAccess", "plain_text", "store_path"]
 
 _log = logging.getLogger(__name__)
 
@@ -60,15 +60,28 @@ class ServedFile:
     length: int  # bytes the answer promised
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """Why a request signed for a grant is not served: 403 (grant not active) or 429 (too busy)."""
+
+    status: int
+    message: str
+    retry_after: int | None = None
+
+
 class ShardAccess(Protocol):
     """What the store front adds to file serving: grant checks and the audit of every file sent."""
 
-    async def refusal(self, relpath: str, grant: str) -> str | None:
-        """Why a request signed for ``grant`` is refused (its 403 body), or None to serve it."""
+    async def admit(self, relpath: str, grant: str) -> Refusal | None:
+        """Admit a request signed for ``grant`` (then :meth:`release` it), or say why not."""
+        ...
+
+    def release(self, grant: str) -> None:
+        """An admitted request of ``grant`` is over."""
         ...
 
     async def served(self, event: ServedFile) -> None:
-        """Record an answered request of a URL signed for a grant."""
+        """Record an answered (or refused) request of a URL signed for a grant."""
         ...
 
 
@@ -174,11 +187,28 @@ class FileHandler:
             except SignatureError as error:
                 _log.info("refused %s /%s: %s", request.method, relpath, error.reason)
                 return plain_text(403, f"403 Forbidden: {error}")
-            if grant is not None and self._access is not None:
-                refusal = await self._access.refusal(relpath, grant)
-                if refusal is not None:
-                    await self._access.served(ServedFile(relpath, grant, 403, 0, 0))
-                    return plain_text(403, f"403 Forbidden: {refusal}")
+        if grant is None or self._access is None:
+            response, _ = await self._file(request, relpath, grant)
+            return response
+        access = self._access
+        refusal = await access.admit(relpath, grant)
+        if refusal is not None:
+            await access.served(ServedFile(relpath, grant, refusal.status, 0, 0))
+            refused = plain_text(refusal.status, f"{refusal.status} {refusal.message}")
+            if refusal.retry_after is not None:
+                refused.headers[hdrs.RETRY_AFTER] = str(refusal.retry_after)
+            return refused
+        try:
+            response, event = await self._file(request, relpath, grant)
+        finally:
+            access.release(grant)
+        await access.served(event)
+        return response
+
+    async def _file(
+        self, request: web.Request, relpath: str, grant: str | None
+    ) -> tuple[web.StreamResponse, ServedFile]:
+        """Open the file and answer; the event says what went out."""
         loop = asyncio.get_running_loop()
         try:
             opened = await loop.run_in_executor(None, _open_regular, self._root, relpath)
@@ -186,17 +216,14 @@ class FileHandler:
             _log.warning("no file descriptor left to open /%s; answered 503", relpath)
             busy = plain_text(503, "the server is busy: retry in a few seconds")
             busy.headers[hdrs.RETRY_AFTER] = "5"
-            return busy
+            return busy, ServedFile(relpath, grant, 503, 0, 0)
         if opened is None:
-            return plain_text(404, "not found")
+            return plain_text(404, "not found"), ServedFile(relpath, grant, 404, 0, 0)
         file, info = opened
         try:
-            response, event = await self._send(request, file, info, relpath, grant)
+            return await self._send(request, file, info, relpath, grant)
         finally:
             file.close()
-        if grant is not None and self._access is not None:
-            await self._access.served(event)
-        return response
 
     async def _send(
         self, request: web.Request, file: IO[bytes], info: os.stat_result, relpath: str, grant: str | None

@@ -23,7 +23,7 @@ import re
 
 from aiohttp import web
 
-from atek_store.store.files import ServedFile
+from atek_store.store.files import Refusal, ServedFile
 from atek_store.store.front.csrf import COOKIE, FIELD
 from atek_store.store.front.datasets import HostedDataset
 from atek_store.store.front.pages import dataset_page
@@ -216,9 +216,33 @@ class GrantAccess:
     def __init__(self, context: FrontContext) -> None:
         self._context = context
         self._datasets = {shard.relpath: d.name for d in context.store.datasets for shard in d.shards}
+        self._in_flight: dict[str, int] = {}
 
-    async def refusal(self, relpath: str, grant: str) -> str | None:
-        """Why the grant's URLs are refused now (the 403 body), or None while it is active."""
+    async def admit(self, relpath: str, grant: str) -> Refusal | None:
+        """Admit a request while the grant is active and under its concurrency cap."""
+        reason = await self._refusal(relpath, grant)
+        if reason is not None:
+            return Refusal(403, f"Forbidden: {reason}")
+        limit = self._context.config.requests_per_grant
+        if self._in_flight.get(grant, 0) >= limit:
+            _log.info("refused /%s: grant %s has %d downloads in flight", relpath, grant, limit)
+            return Refusal(
+                429,
+                f"Too Many Requests: grant {grant} has {limit} downloads in flight; retry soon",
+                retry_after=2,
+            )
+        self._in_flight[grant] = self._in_flight.get(grant, 0) + 1
+        return None
+
+    def release(self, grant: str) -> None:
+        """One of the grant's downloads is over."""
+        left = self._in_flight.get(grant, 0) - 1
+        if left > 0:
+            self._in_flight[grant] = left
+        else:
+            self._in_flight.pop(grant, None)
+
+    async def _refusal(self, relpath: str, grant: str) -> str | None:
         found = await self._context.db(self._context.state.grant, grant)
         if found is None:
             return (

@@ -66,6 +66,7 @@ class FrontConfig:
         trust_forwarded: take the client address from ``X-Forwarded-For`` (set it only behind a
             reverse proxy that sets that header).
         previews: make the configuration pages' previews (a child process that needs torch).
+        requests_per_grant: file requests one grant may have in flight (more get 429 and retry).
 
     Raises:
         UsageError: a value is out of range (the message names the flag).
@@ -79,6 +80,7 @@ class FrontConfig:
     requests_per_minute: float = 10.0
     trust_forwarded: bool = False
     previews: bool = True
+    requests_per_grant: int = 16
 
     def __post_init__(self) -> None:
         if not self.ttl_days > 0:
@@ -95,6 +97,11 @@ class FrontConfig:
                     "e.g. https://data.lab.org",
                     flag="--public-url",
                 )
+        if self.requests_per_grant < 1:
+            raise UsageError(
+                f"--downloads-per-grant {self.requests_per_grant} must be at least 1",
+                flag="--downloads-per-grant",
+            )
         for domain in self.allowed_domains:
             if not _DOMAIN.fullmatch(domain) or domain.startswith(".") or ".." in domain:
                 raise UsageError(
