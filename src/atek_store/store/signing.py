@@ -39,7 +39,7 @@ SIGNATURE_PARAM = "Signature"
 GRANT_PARAM = "Grant"
 _VERSION = b"atek-store-url-v1"
 _VERSION_GRANT = b"atek-store-url-v2"
-#: What a grant id looks like (the front makes them from 12 random bytes).
+#: What a grant id looks like (the front makes them from 8 random bytes, in hex).
 GRANT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 _EXPIRES = re.compile(r"[0-9]{1,12}")
 _MIN_SECRET = 16

@@ -226,7 +226,8 @@ class AccessState:
     def create_grant(self, *, dataset: str, email: str, status: GrantStatus) -> IssuedGrant:
         """Record a new access request (``status`` active or pending) and return its claim token."""
         grant = Grant(
-            id=secrets.token_urlsafe(12),
+            # Hex: a grant id never starts with "-", so it can follow a command-line flag as is.
+            id=secrets.token_hex(8),
             dataset=dataset,
             email=email,
             status=status,
