@@ -83,7 +83,9 @@ def baseline(store: FakeStore, out: Path) -> Result:
 def ours(store: FakeStore, out: Path) -> Result:
     store.server.clear_log()
     started = time.perf_counter()
-    report = download_atek_wds_sequences(store.config, store.json_path, out, download_wds_to_local=True)
+    report = download_atek_wds_sequences(
+        store.config, store.json_path, 0.9, 42, out, download_wds_to_local=True
+    )
     seconds = time.perf_counter() - started
     passes = [shard.bytes_hashed / shard.size for shard in report.shards]
     return Result(

@@ -26,6 +26,7 @@ and their message says what to do. They pickle cleanly (they cross DataLoader wo
     │   └── CacheError                          the local shard cache is unusable
     ├── AdaptorError(ValueError)                a sample does not fit a model adaptor
     ├── StoreError(RuntimeError)                publishing or serving a store failed
+    │   ├── StoreLayoutError(ValueError)        the store folder is missing, empty or has unusable names
     │   └── SignatureError(PermissionError)     a signed URL is invalid or expired (server side)
     ├── PreprocessError(RuntimeError)           turning raw Aria recordings into shards failed
     │   └── RawDataError                        a raw recording lacks a file it needs or holds bad data
@@ -67,6 +68,7 @@ __all__ = [
     "SignatureError",
     "SkippedSampleWarning",
     "StoreError",
+    "StoreLayoutError",
     "TransferError",
     "TruncatedShardError",
     "UnknownMemberError",
@@ -306,14 +308,19 @@ class UrlsExpiredError(TransferError):
 class InsufficientDiskSpaceError(TransferError):
     """The output folder's file system lacks the space the selected shards need.
 
+    Raised before anything is fetched when the space is known to be short, and at the end of a run
+    whose shards failed because the disk filled up (then ``report`` has the outcomes).
+
     Attributes:
         path: the output folder.
         needed: bytes still to write.
         free: bytes free on its file system.
     """
 
-    def __init__(self, message: str, *, path: str, needed: int, free: int) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, *, path: str, needed: int, free: int, report: DownloadReport | None = None
+    ) -> None:
+        super().__init__(message, report=report)
         self.path = path
         self.needed = needed
         self.free = free
@@ -359,6 +366,13 @@ class StoreError(AtekStoreError, RuntimeError):
     def __init__(self, message: str, *, path: str | None = None) -> None:
         super().__init__(message)
         self.path = path
+
+
+class StoreLayoutError(StoreError, ValueError):
+    """The store folder to publish or serve is missing, holds no shard, or has an unusable name.
+
+    Bad input rather than a failure: the command line exits 2. ``path`` is the folder or file at fault.
+    """
 
 
 class SignatureError(StoreError, PermissionError):

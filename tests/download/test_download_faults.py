@@ -315,6 +315,8 @@ def test_api_raises_transfer_error_carrying_the_report(store: FakeStore, tmp_pat
         download_atek_wds_sequences(
             "efm",
             store.json_path,
+            0.9,
+            42,
             tmp_path / "out",
             download_wds_to_local=True,
             retry_policy=RetryPolicy(retries=2, base_s=0.01),

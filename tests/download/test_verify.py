@@ -83,3 +83,9 @@ def test_partial_download_is_named(downloaded: tuple[FakeStore, Path]) -> None:
     check = verify_local_store(out).checks[0]
     assert check.status == "missing"
     assert "partial download" in (check.reason or "")
+
+
+@pytest.mark.parametrize("workers", ["0", "-3"])
+def test_a_bad_worker_count_is_a_usage_error(downloaded: tuple[FakeStore, Path], workers: str) -> None:
+    _, out = downloaded
+    assert main(["verify", str(out), "--workers", workers]) == 2

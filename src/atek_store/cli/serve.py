@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from atek_store import settings
+from atek_store.errors import StoreLayoutError
 from atek_store.store.front.policy import Approval, FrontConfig
 
 __all__ = ["add_parser"]
@@ -135,6 +136,9 @@ def _front(args: argparse.Namespace) -> FrontConfig | None:
 
 def run(args: argparse.Namespace) -> int:
     """Serve until interrupted; print the URL once listening."""
+    if not args.root.is_dir():
+        # Bad input (exit 2), checked before anything starts.
+        raise StoreLayoutError(f"store root {args.root} is not a folder", path=str(args.root))
     from atek_store.store.server import ServerConfig, serve_store
 
     front = _front(args)

@@ -21,7 +21,7 @@ from typing import Any
 
 from atek_store.download.fetch import Cancelled, PartialFile, fetch_once, hash_file
 from atek_store.download.progress import NullProgress, ProgressSink
-from atek_store.download.report import DOWNLOADED, EXPIRED, FAILED, NOT_STARTED, PRESENT, ShardOutcome
+from atek_store.download.report import ShardOutcome, ShardStatus
 from atek_store.download.state import StateJournal
 from atek_store.download.transport import RetryPolicy, Transport
 from atek_store.errors import IntegrityError, TransferError, UrlsExpiredError, UsageError
@@ -79,7 +79,9 @@ class _Run:
         self.progress.shard_finished(outcome)
         return outcome
 
-    def _outcome(self, shard: ShardEntry, status: str, started: float, **details: Any) -> ShardOutcome:
+    def _outcome(
+        self, shard: ShardEntry, status: ShardStatus, started: float, **details: Any
+    ) -> ShardOutcome:
         return ShardOutcome.of(shard, status, seconds=round(time.monotonic() - started, 3), **details)
 
     def _already_verified(self, shard: ShardEntry, dest: Path) -> tuple[bool, int]:
@@ -105,17 +107,21 @@ class _Run:
 
     def _shard(self, shard: ShardEntry, started: float) -> ShardOutcome:
         if self.stop.is_set():
-            return self._outcome(shard, NOT_STARTED, started, reason="the run stopped before this shard")
+            return self._outcome(
+                shard, ShardStatus.NOT_STARTED, started, reason="the run stopped before this shard"
+            )
         dest = self.folder / shard.relpath
         try:
             verified, rehashed = self._already_verified(shard, dest)
         except OSError as error:
             return self._outcome(
-                shard, FAILED, started, reason=f"cannot read {dest}: {error.strerror or error}"
+                shard, ShardStatus.FAILED, started, reason=f"cannot read {dest}: {error.strerror or error}"
             )
         if verified:
             self.progress.advance(shard.size)
-            return self._outcome(shard, PRESENT, started, bytes_hashed=rehashed, bytes_rehashed=rehashed)
+            return self._outcome(
+                shard, ShardStatus.PRESENT, started, bytes_hashed=rehashed, bytes_rehashed=rehashed
+            )
         part = PartialFile(dest.with_name(dest.name + ".part"), shard.size)
         status, reason, attempts, resumed_from = self._fetch(shard, dest, part)
         return self._outcome(
@@ -130,18 +136,23 @@ class _Run:
             resumed_from=resumed_from,
         )
 
-    def _fetch(self, shard: ShardEntry, dest: Path, part: PartialFile) -> tuple[str, str | None, int, int]:
+    def _fetch(
+        self, shard: ShardEntry, dest: Path, part: PartialFile
+    ) -> tuple[ShardStatus, str | None, int, int]:
         """Attempts until verified, out of retries, or stopped: (status, reason, attempts, resumed_from)."""
         meter = _Meter(self.progress)
         attempts = failures = resumed_from = 0
-        stopped = (NOT_STARTED, "the run stopped during this shard (its .part is kept for a re-run)")
+        stopped = (
+            ShardStatus.NOT_STARTED,
+            "the run stopped during this shard (its .part is kept for a re-run)",
+        )
         try:
             dest.parent.mkdir(parents=True, exist_ok=True)
             if self.options.overwrite:
                 part.discard()
             resumed_from = part.prepare()
         except OSError as error:
-            return FAILED, f"cannot write {part.path}: {error.strerror or error}", attempts, 0
+            return ShardStatus.FAILED, f"cannot write {part.path}: {error.strerror or error}", attempts, 0
         best = resumed_from  # the furthest the .part has got; growing it is progress
         suspect_prefix_dropped = False
         while not self.stop.is_set():
@@ -157,7 +168,7 @@ class _Run:
                     stop=self.stop,
                 )
                 self.journal.record(shard)
-                return DOWNLOADED, None, attempts, resumed_from
+                return ShardStatus.DOWNLOADED, None, attempts, resumed_from
             except Cancelled:
                 meter.rewind()
                 return *stopped, attempts, resumed_from
@@ -165,11 +176,11 @@ class _Run:
                 meter.rewind()
                 self.expired.set()
                 self.stop.set()
-                return EXPIRED, str(error), attempts, resumed_from
+                return ShardStatus.EXPIRED, str(error), attempts, resumed_from
             except TransferError as error:
                 meter.rewind()
                 if not error.retryable:
-                    return FAILED, str(error), attempts, resumed_from
+                    return ShardStatus.FAILED, str(error), attempts, resumed_from
                 if part.offset > best:
                     # Progress: the next attempt resumes where this one stopped, at no retry cost.
                     best = part.offset
@@ -184,14 +195,19 @@ class _Run:
                 failures += 1
                 if failures > self.options.retry.retries:
                     reason = f"{error} (gave up after {self.options.retry.retries} retries)"
-                    return FAILED, reason, attempts, resumed_from
+                    return ShardStatus.FAILED, reason, attempts, resumed_from
                 delay = self.backoff(failures, error.retry_after)
                 _log.info("%s: %s; retry %d in %.1f s", shard.relpath, error, failures, delay)
                 if self.stop.wait(delay):
                     return *stopped, attempts, resumed_from
             except OSError as error:
                 meter.rewind()
-                return FAILED, f"cannot write {part.path}: {error.strerror or error}", attempts, resumed_from
+                return (
+                    ShardStatus.FAILED,
+                    f"cannot write {part.path}: {error.strerror or error}",
+                    attempts,
+                    resumed_from,
+                )
         return *stopped, attempts, resumed_from
 
 

@@ -31,7 +31,7 @@ from typing import Any
 import yaml
 
 from atek_store.atomic import atomic_write_text
-from atek_store.errors import StoreError
+from atek_store.errors import StoreError, StoreLayoutError
 from atek_store.store.layout import SAFE_NAME, StoreShard, discover_shards
 
 __all__ = [
@@ -138,7 +138,7 @@ def _text(value: Any, *, key: str, where: Path) -> str:
     if value is None:
         return ""
     if not isinstance(value, str | int | float):
-        raise StoreError(f"{where}: {key} must be text", path=str(where))
+        raise StoreLayoutError(f"{where}: {key} must be text", path=str(where))
     return str(value)[:_MAX_TEXT]
 
 
@@ -148,7 +148,9 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise StoreError(f"cannot read {path}: {error}", path=str(path)) from error
     if not isinstance(data, dict):
-        raise StoreError(f"{path} must hold a mapping (name:, description:, licence: ...)", path=str(path))
+        raise StoreLayoutError(
+            f"{path} must hold a mapping (name:, description:, licence: ...)", path=str(path)
+        )
     return data
 
 
@@ -167,7 +169,7 @@ def _describe(folder: Path) -> dict[str, Any]:
     data = _read_yaml(path) if path.is_file() else {}
     name = _text(data.get("name"), key="name", where=path) or folder.resolve().name
     if not SAFE_NAME.fullmatch(name) or name in RESERVED_NAMES:
-        raise StoreError(
+        raise StoreLayoutError(
             f"dataset name {name!r} (from {path if path.is_file() else folder}) must use only letters, "
             f"digits, '_', '-' and '.' and not be one of {', '.join(sorted(RESERVED_NAMES))}: "
             f"set name: in {path}",
@@ -184,7 +186,7 @@ def _describe(folder: Path) -> dict[str, Any]:
             ) from error
     configs = data.get("preprocess_configs") or {}
     if not isinstance(configs, dict):
-        raise StoreError(f"{path}: preprocess_configs must map config names to files", path=str(path))
+        raise StoreLayoutError(f"{path}: preprocess_configs must map config names to files", path=str(path))
     return {
         "name": name,
         "release_version": _text(data.get("release_version"), key="release_version", where=path),
@@ -237,7 +239,8 @@ def load_hosted_store(
     """Find the datasets under ``root`` and the size and SHA-1 of each shard (cached in ``state_dir``).
 
     Raises:
-        StoreError: a dataset has no shards, a name is unusable or reserved, or a file cannot be read.
+        StoreLayoutError: a dataset has no shards, a name is unusable or reserved, dataset.yaml is wrong.
+        StoreError: a file cannot be read.
     """
     index = _Index(state_dir / INDEX_FILE)
     found: list[tuple[dict[str, Any], str, tuple[StoreShard, ...]]] = []
@@ -247,7 +250,7 @@ def load_hosted_store(
         if not prefix:
             clash = sorted({shard.config for shard in shards} & RESERVED_NAMES)
             if clash:
-                raise StoreError(
+                raise StoreLayoutError(
                     f"configuration folder {root / clash[0]} has a name the store front's pages use: "
                     "rename it",
                     path=str(root / clash[0]),
@@ -271,7 +274,9 @@ def load_hosted_store(
         datasets.append(_dataset(described, prefix, shards, index, stats))
     names = [dataset.name for dataset in datasets]
     if len(set(names)) != len(names):
-        raise StoreError(f"two datasets under {root} have the same name: {sorted(names)}", path=str(root))
+        raise StoreLayoutError(
+            f"two datasets under {root} have the same name: {sorted(names)}", path=str(root)
+        )
     return HostedStore(root=root, datasets=tuple(datasets))
 
 
