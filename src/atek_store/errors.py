@@ -21,6 +21,7 @@ and their message says what to do. They pickle cleanly (they cross DataLoader wo
     ├── TransferError(OSError)                  downloading a shard failed
     │   ├── IntegrityError                      size or sha1 of the received bytes is wrong
     │   ├── UrlsExpiredError                    the signed URLs were refused (401/403): fetch a fresh JSON
+    │   ├── StallError                          the server sent less than the minimum rate over a window
     │   └── InsufficientDiskSpaceError          the output folder's disk is too small for what is needed
     ├── LoaderError(RuntimeError)               the data loading pipeline was misused or failed
     │   └── CacheError                          the local shard cache is unusable
@@ -67,6 +68,7 @@ __all__ = [
     "ShardSplitWarning",
     "SignatureError",
     "SkippedSampleWarning",
+    "StallError",
     "StoreError",
     "StoreLayoutError",
     "TransferError",
@@ -303,6 +305,33 @@ class IntegrityError(TransferError):
 
 class UrlsExpiredError(TransferError):
     """The server refused the signed URLs (401/403): they expired. Download a fresh URL JSON."""
+
+
+class StallError(TransferError):
+    """The server sent less than the minimum rate over the stall window (a trickle, not a transfer).
+
+    It is retryable, but an attempt that ends this way counts as one without progress, whatever
+    bytes it delivered: a trickle must not reset the retry count.
+
+    Attributes:
+        received: bytes that arrived during the window.
+        window_s: seconds spent waiting for data in the window.
+        min_bytes_per_s: the rate the transfer had to keep.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str | None = None,
+        received: int,
+        window_s: float,
+        min_bytes_per_s: float,
+    ) -> None:
+        super().__init__(message, url=url, retryable=True)
+        self.received = received
+        self.window_s = window_s
+        self.min_bytes_per_s = min_bytes_per_s
 
 
 class InsufficientDiskSpaceError(TransferError):

@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from urllib.parse import parse_qs, urlsplit
 
 from atek_store.errors import ManifestError, UnsafeNameError, UsageError
+from atek_store.http.redact import redact_url
 from atek_store.untrusted import MAX_INPUT_BYTES, brief, brief_names, read_json_file
 
 __all__ = [
@@ -221,12 +222,13 @@ def _check_url(url: object, *, where: str, allow_file_urls: bool) -> str:
         if allow_file_urls:
             return url
         raise ManifestError(
-            f"{where}: file:// URL {brief(url)} refused; pass --allow-file-urls to read shards from local "
-            "paths",
+            f"{where}: file:// URL {brief(redact_url(url))} refused; pass --allow-file-urls to read "
+            "shards from local paths",
             key="download_url",
         )
     raise ManifestError(
-        f"{where}: 'download_url' must be an http or https URL, got {brief(url)}", key="download_url"
+        f"{where}: 'download_url' must be an http or https URL, got {brief(redact_url(url))}",
+        key="download_url",
     )
 
 

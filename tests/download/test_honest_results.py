@@ -12,7 +12,8 @@ from atek_store.cli import main
 from atek_store.download.api import download_atek_wds_sequences
 from atek_store.errors import UsageError
 from atek_store.selection import select_sequences
-from tests.download.fault_server import FakeStore, FaultServer, build_store, download_args
+from tests.download.fake_store import FakeStore, build_store, download_args
+from tests.fault_server import FaultServer
 
 LAYOUT = {"seq_a": 1, "seq_b": 2, "seq_c": 1}
 

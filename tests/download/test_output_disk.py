@@ -24,7 +24,8 @@ from atek_store.download.plan import plan_download
 from atek_store.download.request import DownloadRequest
 from atek_store.download.state import STATE_DIR
 from atek_store.shardlists import load_shard_list
-from tests.download.fault_server import FakeStore, FaultServer, build_store, download_args
+from tests.download.fake_store import FakeStore, build_store, download_args
+from tests.fault_server import FaultServer
 from tests.hostile.bounded_cli import CliCase, cli_cases_code
 
 REPO = Path(__file__).resolve().parents[2]

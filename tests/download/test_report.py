@@ -11,7 +11,7 @@ import pytest
 from atek_store.cli import main
 from atek_store.download.report import REPORT_FILE, ShardStatus, load_report
 from atek_store.errors import ManifestError
-from tests.download.fault_server import shard_bytes
+from tests.download.fake_store import shard_bytes
 
 # download_report.json exactly as the release before the status enum wrote it (two shards of 100 B).
 EARLIER_REPORT = """{
@@ -67,7 +67,10 @@ def test_an_earlier_report_loads_with_enum_statuses_and_writes_back_the_same_jso
     assert [shard.status for shard in report.shards] == [ShardStatus.DOWNLOADED, ShardStatus.PRESENT]
     assert report.ok
     written = json.loads(report.to_json())
-    assert written == json.loads((earlier_folder / REPORT_FILE).read_text())
+    earlier = json.loads((earlier_folder / REPORT_FILE).read_text())
+    for shard in earlier["shards"]:
+        shard["bytes_kept"] = 0  # the one field added since that report was written, at its default
+    assert written == earlier
 
 
 def test_verify_reads_an_earlier_report(earlier_folder: Path, capsys: pytest.CaptureFixture[str]) -> None:

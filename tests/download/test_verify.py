@@ -8,7 +8,8 @@ import pytest
 
 from atek_store import verify_local_store
 from atek_store.cli import main
-from tests.download.fault_server import FakeStore, FaultServer, build_store, download_args
+from tests.download.fake_store import FakeStore, build_store, download_args
+from tests.fault_server import FaultServer
 
 
 @pytest.fixture

@@ -101,13 +101,18 @@ def add_parser(subparsers: Any) -> None:
     add_selection_arguments(parser)
     parser.add_argument("--workers", type=int, default=8, help="parallel transfers (default 8)")
     parser.add_argument(
-        "--retries", type=int, default=5, help="retries per shard without progress (default 5)"
+        "--retries",
+        type=int,
+        default=5,
+        help="retries per shard after failures without progress; waits double from 1 s, at most "
+        "300 s in all (default 5)",
     )
     parser.add_argument(
         "--timeout",
         type=float,
         default=30.0,
-        help="seconds to wait to connect or for the next bytes (default 30)",
+        help="seconds to wait to connect, for response headers or for the next bytes; a transfer "
+        "slower than 1 KiB/s over this long fails its attempt (default 30)",
     )
     parser.add_argument(
         "--dry-run",

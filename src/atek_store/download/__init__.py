@@ -1,4 +1,4 @@
-"""Downloading a store: transport, one-shard fetch, scheduling, state records, reports, verify."""
+"""Downloading a store: one-shard fetch, scheduling, state records, reports, verify (over ``http``)."""
 
 import typing
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import filelock
 
 from atek_store._version import __version__
+from atek_store.download.fetch import drop_stale_part, kept_bytes
 from atek_store.download.outputs import OutputReserve, SavedOutputs, save_outputs, shard_lists
 from atek_store.download.plan import (
     DownloadPlan,
@@ -33,24 +34,15 @@ from atek_store.download.plan import (
 from atek_store.download.progress import ProgressSink
 from atek_store.download.report import REPORT_FILE, DownloadReport, ShardOutcome, ShardStatus, format_bytes
 from atek_store.download.request import DownloadRequest, as_path
-from atek_store.download.scheduler import RetryPolicy, TransferOptions, run_transfers
+from atek_store.download.scheduler import RetryPolicy, StallRule, TransferOptions, run_transfers
 from atek_store.download.state import STATE_DIR, StateJournal
-from atek_store.download.transport import FileTransport, HttpTransport, RoutingTransport, Transport
 from atek_store.errors import InsufficientDiskSpaceError, TransferError, UrlsExpiredError, UsageError
+from atek_store.http import Transport, make_transport
 from atek_store.manifest import ShardEntry
 
 __all__ = ["download_atek_wds_sequences", "make_transport", "run_download"]
 
 _log = logging.getLogger(__name__)
-
-
-def make_transport(*, workers: int = 8, timeout: float = 30.0, allow_file_urls: bool = False) -> Transport:
-    """The default transport: urllib3 for http/https, plus local files when allowed."""
-    http = HttpTransport(max_connections=workers, timeout=timeout)
-    routes: dict[str, Transport] = {"http": http, "https": http}
-    if allow_file_urls:
-        routes["file"] = FileTransport()
-    return RoutingTransport(routes)
 
 
 def download_atek_wds_sequences(
@@ -140,6 +132,8 @@ def run_download(
     options = TransferOptions(
         workers=request.workers,
         retry=retry_policy or RetryPolicy(retries=request.retries),
+        # A body slower than 1 KiB/s over one --timeout of waiting fails its attempt (a trickle).
+        stall=StallRule(window_s=request.timeout),
         overwrite=request.overwrite,
     )
     lock = _lock_output_folder(folder)
@@ -152,6 +146,8 @@ def run_download(
                 len(plan.shards),
                 folder,
             )
+            for shard in plan.shards:
+                drop_stale_part(folder / shard.relpath)
             present = [ShardOutcome.of(shard, ShardStatus.PRESENT) for shard in plan.shards]
             return _finish(plan, present, started, reserve=reserve)
         _log.info(
@@ -164,7 +160,7 @@ def run_download(
             remaining.to_check,
         )
         transport = transport or make_transport(
-            workers=request.workers, timeout=request.timeout, allow_file_urls=request.allow_file_urls
+            max_connections=request.workers, timeout=request.timeout, allow_file_urls=request.allow_file_urls
         )
         return _download(plan, options, transport, progress, started, reserve)
     finally:
@@ -292,14 +288,18 @@ def _download(
     finally:
         if not finished:
             # Interrupted (or a bug): still leave YAMLs and a report that say exactly what is verified.
-            stopped = [_stopped_outcome(shard, journal) for shard in shards]
+            stopped = [_stopped_outcome(shard, journal, plan.output_folder) for shard in shards]
             _save(plan, _report(plan, stopped, started, interrupted=True), journal, reserve)
     return _finish(plan, outcomes, started, expired=expired, journal=journal, reserve=reserve)
 
 
-def _stopped_outcome(shard: ShardEntry, journal: StateJournal) -> ShardOutcome:
+def _stopped_outcome(shard: ShardEntry, journal: StateJournal, folder: Path) -> ShardOutcome:
     if journal.proves(shard):
         return ShardOutcome.of(shard, ShardStatus.PRESENT)
+    kept = kept_bytes(folder / shard.relpath)
+    if kept:
+        reason = f"the run was interrupted; {kept:,} bytes are kept in its .part for a re-run"
+        return ShardOutcome.of(shard, ShardStatus.PARTIAL, reason=reason, bytes_kept=kept)
     return ShardOutcome.of(shard, ShardStatus.NOT_STARTED, reason="the run was interrupted")
 
 

@@ -35,6 +35,7 @@ class ShardStatus(str, Enum):
     FAILED = "failed"  # gave up after the allowed retries, or a permanent error
     EXPIRED = "expired"  # the server refused the signed URL (401/403)
     NOT_STARTED = "not_started"  # the run stopped (URLs expired, interrupted) before this shard
+    PARTIAL = "partial"  # the run stopped during this shard; ``bytes_kept`` bytes wait in its .part
     LISTED = "listed"  # streamable mode: written to the YAML, not downloaded
 
     def __str__(self) -> str:
@@ -63,6 +64,7 @@ class ShardOutcome:
     bytes_hashed: int = 0
     bytes_rehashed: int = 0
     resumed_from: int = 0
+    bytes_kept: int = 0  # bytes left in the shard's .part for a re-run (not verified yet)
     seconds: float = 0.0
 
     def __post_init__(self) -> None:
@@ -170,6 +172,8 @@ class DownloadReport:
                 line += f", {counts[ShardStatus.EXPIRED]} refused (URLs expired)"
             if counts[ShardStatus.NOT_STARTED]:
                 line += f", {counts[ShardStatus.NOT_STARTED]} not fetched (run stopped)"
+            if counts[ShardStatus.PARTIAL]:
+                line += f", {counts[ShardStatus.PARTIAL]} partly fetched (kept for a re-run)"
             lines.append(line)
             rate = self.bytes_received / took if took > 0 else 0.0
             lines.append(

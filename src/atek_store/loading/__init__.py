@@ -15,7 +15,7 @@ _LAZY: dict[str, str] = {
     "AtekDataLoader": "atek_store.loading.dataloader",
     "AtekWdsDataset": "atek_store.loading.dataset",
     "DEFAULT_CACHE_MAX_BYTES": "atek_store.loading.cache",
-    "HttpOptions": "atek_store.loading.remote",
+    "HttpOptions": "atek_store.http.options",
     "ShardCache": "atek_store.loading.cache",
     "SkipCounts": "atek_store.loading.handler",
     "atek_default_collation_fn": "atek_store.loading.collate",
@@ -25,13 +25,13 @@ _LAZY: dict[str, str] = {
 }
 
 if typing.TYPE_CHECKING:
+    from atek_store.http import HttpOptions
     from atek_store.loading.api import create_native_atek_dataloader, load_atek_wds_dataset
     from atek_store.loading.cache import DEFAULT_CACHE_MAX_BYTES, ShardCache
     from atek_store.loading.collate import atek_default_collation_fn, simple_list_collation_fn
     from atek_store.loading.dataloader import AtekDataLoader
     from atek_store.loading.dataset import AtekWdsDataset
     from atek_store.loading.handler import SkipCounts
-    from atek_store.loading.remote import HttpOptions
 else:
     __getattr__, __dir__ = _lazy.attach(__name__, _LAZY)
 

@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import unquote, urlsplit
 
-from atek_store.download.transport import redact_url
 from atek_store.errors import LoaderError, TransferError
 from atek_store.format.tario import RawSample, iter_raw_samples
+from atek_store.http import HttpClient, HttpOptions, redact_url
 from atek_store.loading.cache import CacheEntryWriter, ShardCache
-from atek_store.loading.remote import HttpClient, HttpOptions
 
 __all__ = ["ShardOpener", "SourceSample", "is_remote"]
 

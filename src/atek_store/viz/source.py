@@ -13,10 +13,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from atek_store.download.transport import redact_url
 from atek_store.errors import UsageError
 from atek_store.format import decode_sample, iter_raw_samples
-from atek_store.loading.remote import HttpClient, HttpOptions
+from atek_store.http import HttpClient, HttpOptions, redact_url
 from atek_store.loading.sources import is_remote
 
 __all__ = ["iter_shard_samples", "open_shard", "read_sample"]
