@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from atek_store.format.decode import decode_sample, load_tensor
 from atek_store.format.encode import encode_jpeg, encode_sample, encode_tensor
+from atek_store.format.limits import ReadLimits
 from atek_store.format.schema import AtekSample, CameraFrames, SemidensePoints, Trajectory
 from atek_store.format.shard import iter_shard
 from atek_store.format.tario import RawSample, iter_raw_samples, iter_tar_members
@@ -13,6 +14,7 @@ __all__ = [
     "AtekSample",
     "CameraFrames",
     "RawSample",
+    "ReadLimits",
     "ShardRecord",
     "SemidensePoints",
     "ShardWriter",

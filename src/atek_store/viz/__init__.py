@@ -11,11 +11,7 @@ from atek_store.viz.render import (
     render_sample,
     render_shard_sample,
 )
-from atek_store.viz.source import (
-    iter_shard_samples,
-    open_shard,
-    read_sample,
-)
+from atek_store.viz.source import iter_shard_samples, read_sample
 from atek_store.viz.summary import (
     CameraSummary,
     GroundTruthSummary,
@@ -46,7 +42,6 @@ __all__ = [
     "clip_segment",
     "frame_views",
     "iter_shard_samples",
-    "open_shard",
     "project_boxes",
     "read_sample",
     "render_sample",
