@@ -17,9 +17,14 @@ import torch
 from atek_store.errors import ImageDecodeError, IncompleteSampleError
 from atek_store.format.limits import ReadLimits
 
-__all__ = ["decode_jpeg_frames", "first_line"]
+__all__ = ["MAX_JPEG_SCANS", "decode_jpeg_frames", "first_line"]
 
 _DEFAULT_LIMITS = ReadLimits()
+# A progressive JPEG is decoded scan by scan over the whole image: thousands of tiny scans make a
+# small file take minutes. Real encoders write 1 (baseline) to ~10 scans; libjpeg-turbo's own
+# guard (TJFLAG_LIMITSCANS) stops at 500.
+MAX_JPEG_SCANS = 500
+_START_OF_SCAN = b"\xff\xda"  # entropy-coded data escapes 0xFF, so this marker is only a marker
 
 _scratch = threading.local()
 
@@ -55,6 +60,13 @@ def _jpeg_header(data: bytes, shard: str | None, member: str) -> tuple[int, int,
     except (ValueError, RuntimeError, TypeError) as error:
         message = f"JPEG does not decode: {first_line(error)}"
         raise ImageDecodeError(message, shard=shard, member=member) from None
+    scans = data.count(_START_OF_SCAN)
+    if scans > MAX_JPEG_SCANS:
+        raise ImageDecodeError(
+            f"JPEG has {scans} scans, more than the {MAX_JPEG_SCANS} any encoder writes",
+            shard=shard,
+            member=member,
+        )
     return int(height), int(width), str(colorspace)
 
 

@@ -231,6 +231,13 @@ def read_plain_tensor(
             # does not warn about read-only input.
             base = torch.frombuffer(bytearray(storage), dtype=spec.storage.dtype)
         return torch.as_strided(base, spec.size, spec.stride, spec.offset)
+    except MemoryError:
+        # The C unpickler allocates what a BINBYTES8 / LONG4 opcode declares before reading it.
+        raise FormatError(
+            ".pth member declares an object larger than the memory available to hold it",
+            shard=shard,
+            member=member,
+        ) from None
     except (_NotPlain, pickle.UnpicklingError, struct.error, ValueError, TypeError, RuntimeError):
         return None
     except (EOFError, KeyError, IndexError, AttributeError, UnicodeDecodeError, OverflowError):
