@@ -35,13 +35,15 @@ def _failures(results: list[dict[str, Any]], *, decoded: bool) -> list[str]:
     return bad
 
 
+def _probe(corpus_file: str, kinds: list[str], how: str) -> list[dict[str, Any]]:
+    code = "from tests.hostile.probe import probe_cases\n"
+    code += f"result = probe_cases({corpus_file!r}, {kinds!r}, {how!r})"
+    results: list[dict[str, Any]] = returned(run_probe(code, timeout_s=180))
+    return results
+
+
 def test_every_hostile_tar_ends_in_a_format_error_naming_the_shard(corpus_file: str) -> None:
-    run = run_probe(
-        "from tests.hostile.probe import probe_cases\n"
-        f"result = probe_cases({corpus_file!r}, {TAR_KINDS!r}, 'tar')",
-        timeout_s=120,
-    )
-    results = returned(run)
+    results = _probe(corpus_file, TAR_KINDS, "tar")
     assert len(results) >= 35
     assert _failures(results, decoded=False) == []
     for case in results:
@@ -50,12 +52,7 @@ def test_every_hostile_tar_ends_in_a_format_error_naming_the_shard(corpus_file: 
 
 
 def test_every_hostile_sample_decodes_or_ends_in_our_error(corpus_file: str) -> None:
-    run = run_probe(
-        "from tests.hostile.probe import probe_cases\n"
-        f"result = probe_cases({corpus_file!r}, {ALL_KINDS!r}, 'decode')",
-        timeout_s=180,
-    )
-    results = returned(run)
+    results = _probe(corpus_file, ALL_KINDS, "decode")
     assert len(results) >= 80
     assert _failures(results, decoded=True) == []
 

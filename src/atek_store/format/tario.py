@@ -31,7 +31,7 @@ _META_TYPES = (b"x", b"g", b"L", b"K")
 # Members of unknown available length are read in pieces of this size: memory follows what
 # arrives, not what a header claims.
 _CHUNK = 1 << 20
-_OCTAL_DIGITS = frozenset(b"01234567")
+_OCTAL_DIGITS = b"01234567"
 _MAX_DECIMAL_DIGITS = 20  # a PAX length or size longer than this is beyond any ceiling
 
 
@@ -75,16 +75,18 @@ class _Reader:
         # Where the stream is known to hold the bytes (a file), one read; elsewhere pieces of
         # bounded size, so that the allocation follows the bytes that really arrive.
         piece = size if self.length is not None else min(size, _CHUNK)
-        pieces: list[bytes] = []
-        have = 0
-        while have < size:
+        data = self._stream.read(piece)
+        if len(data) == size:  # the common case: one read of a header or a whole member
+            self.position += size
+            return data
+        pieces = [data] if data else []
+        have = len(data)
+        while data and have < size:
             data = self._stream.read(min(piece, size - have))
-            if not data:
-                break
             pieces.append(data)
             have += len(data)
         self.position += have
-        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+        return b"".join(pieces)
 
 
 def _number(field: bytes, what: str) -> int:
@@ -100,7 +102,7 @@ def _number(field: bytes, what: str) -> int:
     text = field.split(b"\0", 1)[0].strip(b" ")
     if not text:
         return 0
-    if not _OCTAL_DIGITS.issuperset(text):
+    if text.translate(None, _OCTAL_DIGITS):  # int() would also take '-', '+', '_' and spaces
         raise ValueError(f"its {what} field {text[:16]!r} is not an octal number")
     return int(text, 8)
 
