@@ -28,16 +28,11 @@ _RESULT = "@@bounded-result@@"
 
 _PRELUDE = """
 import json, sys, traceback
-def _peak_kb():
-    # VmHWM is this process's own high-water mark since exec. wait4's ru_maxrss is not: the
-    # kernel carries the forked copy of the parent (the whole test process) over exec into it.
-    try:
-        with open("/proc/self/status") as status:
-            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
-    except (OSError, StopIteration, ValueError):
-        return None
 def _report(value):
-    value["peak_kb"] = _peak_kb()
+    # VmHWM is this process's own peak: wait4's ru_maxrss also counts the forked copy of the suite.
+    with open("/proc/self/status") as status:
+        peak = [line.split()[1] for line in status if line.startswith("VmHWM:")]
+    value["peak_kb"] = int(peak[0]) if peak else None
     print({marker!r} + json.dumps(value, default=str), flush=True)
 try:
     result = (lambda: None)()
@@ -90,8 +85,8 @@ def run_bounded(
 
     The child's address space is capped at ``max_memory_mb`` (an allocation beyond it fails with
     MemoryError instead of taking the machine down); it is killed after ``timeout_s``. The peak
-    resident memory is the child's own (its ``VmHWM``), not the suite's; only for a child that
-    hung or crashed does it fall back on ``wait4``, which counts the suite's memory at fork too.
+    resident memory is the child's own (its VmHWM; ``wait4``'s figure, which also counts the suite's
+    memory forked into the child before exec, only when the child reported nothing).
     """
     script = _PRELUDE.format(marker=_RESULT, body=_indent(code))
     limit = max_memory_mb * 1024 * 1024
@@ -128,7 +123,6 @@ def run_bounded(
         process.stdout.close()
     process.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.monotonic() - started
-    # Only a fallback (a child that hung or crashed): it includes the parent's RSS at fork time.
     peak_mb = usage.ru_maxrss / 1024.0  # kilobytes on Linux
     if timed_out.is_set():
         return BoundedRun("timeout", seconds, peak_mb, output=output[-4000:])
@@ -136,7 +130,7 @@ def run_bounded(
     if line is None:
         return BoundedRun("crashed", seconds, peak_mb, output=output[-4000:])
     result = json.loads(line[len(_RESULT) :])
-    if result.get("peak_kb"):
+    if result.get("peak_kb") is not None:
         peak_mb = result["peak_kb"] / 1024.0
     if result["outcome"] == "returned":
         return BoundedRun("returned", seconds, peak_mb, value=result["value"], output=output[-4000:])

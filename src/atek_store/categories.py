@@ -5,7 +5,16 @@ Id 0 is ``other``. Names are as ATEK spells them (spaces and underscores inconsi
 
 from __future__ import annotations
 
-__all__ = ["ATEK_CATEGORY_NAMES", "category_id", "category_name"]
+from collections.abc import Mapping
+from types import MappingProxyType
+
+__all__ = [
+    "ATEK_CATEGORY_ID_TO_NAME",
+    "ATEK_CATEGORY_NAMES",
+    "ATEK_CATEGORY_NAME_TO_ID",
+    "category_id",
+    "category_name",
+]
 
 ATEK_CATEGORY_NAMES: tuple[str, ...] = (
     "other", "chair", "lamp", "picture", "sofa", "table", "bed", "pillow", "window", "cabinet",
@@ -16,7 +25,11 @@ ATEK_CATEGORY_NAMES: tuple[str, ...] = (
     "floor", "walls", "island", "whiteboard", "ceiling",
 )  # fmt: skip
 
-_IDS = {name: index for index, name in enumerate(ATEK_CATEGORY_NAMES)}
+#: Name -> id and id -> name, read-only (the original's ``atek_constants`` dicts).
+ATEK_CATEGORY_NAME_TO_ID: Mapping[str, int] = MappingProxyType(
+    {name: index for index, name in enumerate(ATEK_CATEGORY_NAMES)}
+)
+ATEK_CATEGORY_ID_TO_NAME: Mapping[int, str] = MappingProxyType(dict(enumerate(ATEK_CATEGORY_NAMES)))
 
 
 def category_name(category_id: int) -> str:
@@ -26,4 +39,4 @@ def category_name(category_id: int) -> str:
 
 def category_id(name: str) -> int:
     """The ATEK id of a category name (0, ``other``, for unknown names)."""
-    return _IDS.get(name, 0)
+    return ATEK_CATEGORY_NAME_TO_ID.get(name, 0)

@@ -8,8 +8,12 @@
    feed the cubercnn shards through the CubeRCNN adaptor;
 5. render one sample to a PNG, stop the server, print a summary.
 
-The same commands, pointed at a real ``*_ATEK_download_urls.json``, are what users run against the
-real store (see the README).
+Every step calls the Python API; the equivalent ``atek-store`` command is shown beside each
+download, since those, pointed at a real ``*_ATEK_download_urls.json``, are what users run against
+the real store (see the README).
+
+The work folder is the demo's own: it carries a marker file, a folder that is not empty and has no
+marker is refused, and a re-run deletes only what the demo writes (``OUTPUTS``), never the rest.
 """
 
 from __future__ import annotations
@@ -26,20 +30,34 @@ from pathlib import Path
 from typing import Any
 
 from atek_store.adaptors.cubercnn import create_atek_dataloader_as_cubercnn
+from atek_store.atomic import atomic_write_text
 from atek_store.categories import category_name
-from atek_store.cli import main as cli_main
+from atek_store.download import DownloadReport, download_atek_wds_sequences
+from atek_store.errors import UsageError
 from atek_store.loading.api import create_native_atek_dataloader
 from atek_store.shardlists import load_yaml_and_extract_tar_list
 from atek_store.store import publish_store, start_store_server
 from atek_store.synthetic import write_synthetic_store
 from atek_store.viz.render import render_shard_sample
 
-__all__ = ["DemoReport", "run_demo"]
+__all__ = ["MARKER", "OUTPUTS", "DemoReport", "claim_workdir", "run_demo"]
 
 _log = logging.getLogger(__name__)
 
 DATASET = "AtekSynthetic"
 _STORE = (("cubercnn", 4), ("efm", 2))  # configurations and their sequence counts
+
+#: The file that marks a folder as the demo's work folder.
+MARKER = ".atek-store-demo"
+#: What the demo writes at the top of its folder; a re-run replaces these and touches nothing else.
+OUTPUTS = (
+    "store",
+    f"{DATASET}_ATEK_download_urls.json",
+    "downloaded_local_wds",
+    "streamable_wds",
+    "stream_cache",
+    "sample.png",
+)
 
 
 @dataclass
@@ -55,11 +73,71 @@ class DemoReport:
         self.echo(line)
 
 
-def _run_cli(report: DemoReport, argv: list[str]) -> None:
-    report.add(f"  $ atek-store {shlex.join(argv)}")
-    code = cli_main(argv)
-    if code != 0:
-        raise RuntimeError(f"'atek-store {argv[0]}' exited with {code}")
+def claim_workdir(workdir: str | Path) -> Path:
+    """Make ``workdir`` the demo's: a new or empty folder gets the marker; a marked one is cleared.
+
+    Clearing removes only the demo's own ``OUTPUTS`` (a symlink among them is unlinked, never
+    followed); whatever else is in the folder stays.
+
+    Raises:
+        UsageError: ``workdir`` is a file, or a folder that is not empty and lacks the marker;
+            nothing was touched.
+    """
+    workdir = Path(workdir)
+    if workdir.exists() and not workdir.is_dir():
+        raise UsageError(f"--workdir {workdir} is a file, not a folder", flag="--workdir", path=str(workdir))
+    marker = workdir / MARKER
+    if workdir.is_dir() and not marker.is_file() and any(workdir.iterdir()):
+        raise UsageError(
+            f"--workdir {workdir} is not empty and was not made by the demo (it has no {MARKER} file); "
+            "give a new or empty folder, which the demo then owns (an old demo folder without the marker: "
+            "remove it yourself)",
+            flag="--workdir",
+            path=str(workdir),
+        )
+    workdir.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(marker, "made by `atek-store demo`; a re-run replaces what the demo wrote here\n")
+    for name in OUTPUTS:
+        path = workdir / name
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        elif path.is_symlink() or path.exists():
+            path.unlink()
+    return workdir
+
+
+def _download(
+    report: DemoReport,
+    *,
+    config_name: str,
+    input_json_path: Path,
+    output_folder_path: Path,
+    download_wds_to_local: bool,
+    max_num_sequences: int | None = None,
+    train_val_split_ratio: float = 0.9,
+    random_seed: int = 42,
+) -> DownloadReport:
+    """Run the downloader, showing the command a user would type for the same download."""
+    argv = ["--config-name", config_name, "--input-json-path", str(input_json_path)]
+    argv += ["--output-folder-path", str(output_folder_path)]
+    if max_num_sequences is not None:
+        argv += ["--max-num-sequences", str(max_num_sequences)]
+    argv += ["--train-val-split-ratio", str(train_val_split_ratio), "--random-seed", str(random_seed)]
+    if download_wds_to_local:
+        argv.append("--download-wds-to-local")
+    report.add(f"  $ atek-store download {shlex.join(argv)}")
+    result = download_atek_wds_sequences(
+        config_name=config_name,
+        input_json_path=input_json_path,
+        output_folder_path=output_folder_path,
+        max_num_sequences=max_num_sequences,
+        train_val_split_ratio=train_val_split_ratio,
+        random_seed=random_seed,
+        download_wds_to_local=download_wds_to_local,
+    )
+    for line in result.summary_lines():
+        report.add(f"    {line}")
+    return result
 
 
 def _timed_samples(batches: Iterable[Any]) -> tuple[list[Any], float]:
@@ -81,11 +159,8 @@ def _top(counts: Counter[str], many: int = 6) -> str:
 
 
 def run_demo(workdir: str | Path, *, seed: int = 0, echo: Callable[[str], None] = print) -> DemoReport:
-    """Run every step of the demo under ``workdir`` (cleared first); returns the summary."""
-    workdir = Path(workdir)
-    if workdir.exists():
-        shutil.rmtree(workdir)
-    workdir.mkdir(parents=True)
+    """Run every step of the demo under ``workdir`` (see :func:`claim_workdir`); returns the summary."""
+    workdir = claim_workdir(workdir)
     report = DemoReport(echo=echo)
     started = time.perf_counter()
     root = workdir / "store"
@@ -109,15 +184,14 @@ def run_demo(workdir: str | Path, *, seed: int = 0, echo: Callable[[str], None] 
 
         report.add("[3/6] download, as the seed document tells users to")
         local = workdir / "downloaded_local_wds"
-        _run_cli(report, ["download", "--config-name", "cubercnn", "--input-json-path", str(url_json),
-                          "--output-folder-path", str(local / "cubercnn"), "--max-num-sequences", "3",
-                          "--train-val-split-ratio", "0.67", "--random-seed", "42",
-                          "--download-wds-to-local"])  # fmt: skip
-        _run_cli(report, ["download", "--config-name", "efm", "--input-json-path", str(url_json),
-                          "--output-folder-path", str(local / "efm"), "--download-wds-to-local"])  # fmt: skip
+        _download(report, config_name="cubercnn", input_json_path=url_json,
+                  output_folder_path=local / "cubercnn", max_num_sequences=3, train_val_split_ratio=0.67,
+                  random_seed=42, download_wds_to_local=True)  # fmt: skip
+        _download(report, config_name="efm", input_json_path=url_json, output_folder_path=local / "efm",
+                  download_wds_to_local=True)  # fmt: skip
         streamable = workdir / "streamable_wds"
-        _run_cli(report, ["download", "--config-name", "efm", "--input-json-path", str(url_json),
-                          "--output-folder-path", str(streamable)])  # fmt: skip
+        _download(report, config_name="efm", input_json_path=url_json, output_folder_path=streamable,
+                  download_wds_to_local=False)  # fmt: skip
         train = load_yaml_and_extract_tar_list(local / "cubercnn" / "local_train_tars.yaml")
         validation = load_yaml_and_extract_tar_list(local / "cubercnn" / "local_validation_tars.yaml")
         report.add(

@@ -27,8 +27,9 @@ and their message says what to do. They pickle cleanly (they cross DataLoader wo
     ├── AdaptorError(ValueError)                a sample does not fit a model adaptor
     ├── StoreError(RuntimeError)                publishing or serving a store failed
     │   └── SignatureError(PermissionError)     a signed URL is invalid or expired (server side)
-    └── PreprocessError(RuntimeError)           turning raw Aria recordings into shards failed
-        └── RawDataError                        a raw recording lacks a file it needs or holds bad data
+    ├── PreprocessError(RuntimeError)           turning raw Aria recordings into shards failed
+    │   └── RawDataError                        a raw recording lacks a file it needs or holds bad data
+    └── PackageClashError(ImportError)          another distribution (projectaria-atek) owns ``atek`` too
 
 Warnings (filter them with ``warnings.filterwarnings``)::
 
@@ -58,6 +59,7 @@ __all__ = [
     "IntegrityError",
     "LoaderError",
     "ManifestError",
+    "PackageClashError",
     "PreprocessError",
     "RawDataError",
     "ShardListError",
@@ -393,6 +395,20 @@ class RawDataError(PreprocessError):
     def __init__(self, message: str, *, path: str | None = None) -> None:
         super().__init__(message)
         self.path = path
+
+
+class PackageClashError(AtekStoreError, ImportError):
+    """Two installed distributions provide the same import package (``atek``): only one may.
+
+    Attributes:
+        distribution: the other distribution (``projectaria-atek``).
+        location: where the other distribution is installed, where known.
+    """
+
+    def __init__(self, message: str, *, distribution: str, location: str | None = None) -> None:
+        super().__init__(message)
+        self.distribution = distribution
+        self.location = location
 
 
 class AtekStoreWarning(UserWarning):

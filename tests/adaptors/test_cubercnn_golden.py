@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
+from torch.utils.data import default_convert
 
 from atek_store.adaptors import CubeRCNNModelAdaptor, Instances, remap_keys
 from atek_store.format import iter_shard
@@ -30,7 +32,8 @@ def expected(golden_dir: Path) -> dict[str, Any]:
 def test_golden_sample_converts_to_the_original_adaptors_output(
     golden_sample: dict[str, Any], expected: dict[str, Any]
 ) -> None:
-    converted = CubeRCNNModelAdaptor().adapt(golden_sample)
+    # The golden is what a DataLoader yields: its default_convert turns numpy arrays into tensors.
+    converted = default_convert(CubeRCNNModelAdaptor().adapt(golden_sample))
     # Same keys, dtypes and shapes; integer tensors equal; float tensors within 1e-5.
     assert mismatches({"type": "dict", "items": expected}, converted, atol=1e-5) == []
 
@@ -48,7 +51,9 @@ def test_golden_float32_outputs_are_bit_exact(
         assert mismatches(expected[name], converted[name], atol=0.0) == [], name
     # The image is the decoded frame, channels reversed, bit for bit.
     assert mismatches(expected["image"], converted["image"]) == []
-    assert converted["T_world_camera"].dtype == torch.float64
+    # Outside a DataLoader T_world_camera is numpy, as the original's Sophus matrix is.
+    assert isinstance(converted["T_world_camera"], np.ndarray)
+    assert converted["T_world_camera"].dtype == np.float64
 
 
 def test_golden_instances_behave_like_detectron2s(golden_sample: dict[str, Any]) -> None:

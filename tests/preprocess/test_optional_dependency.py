@@ -6,7 +6,10 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
 
+
+@pytest.mark.shared  # the child reads ../shared/golden and ../shared/data by path
 def test_the_package_imports_without_the_preprocess_extra() -> None:
     script = textwrap.dedent(
         """

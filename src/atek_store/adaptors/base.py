@@ -14,24 +14,22 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, ClassVar, TypeVar
 
 from atek_store.errors import AdaptorError
-from atek_store.loading import AtekDataLoader, create_native_atek_dataloader, simple_list_collation_fn
+from atek_store.loading import (
+    AtekDataLoader,
+    AtekWdsDataset,
+    create_native_atek_dataloader,
+    load_atek_wds_dataset,
+    simple_list_collation_fn,
+)
 from atek_store.loading.api import Urls
+from atek_store.loading.keymap import PASS_THROUGH_KEYS, remap_keys
 
 __all__ = ["KEPT_KEYS", "ModelAdaptor", "describe_sample", "remap_keys"]
 
 # Keys that survive every key mapping: they say where a sample came from.
-KEPT_KEYS = ("__key__", "__url__")
+KEPT_KEYS = PASS_THROUGH_KEYS
 
 _T = TypeVar("_T")
-
-
-def remap_keys(sample: Mapping[str, Any], mapping: Mapping[str, str]) -> dict[str, Any]:
-    """Keep ``__key__``/``__url__`` and the keys in ``mapping``, renamed to their mapped names."""
-    remapped = {key: sample[key] for key in KEPT_KEYS if key in sample}
-    for atek_key, model_key in mapping.items():
-        if atek_key in sample:
-            remapped[model_key] = sample[atek_key]
-    return remapped
 
 
 class ModelAdaptor(abc.ABC):
@@ -73,6 +71,31 @@ class ModelAdaptor(abc.ABC):
     def adapt(self, sample: Mapping[str, Any]) -> dict[str, Any] | None:
         """Remap and convert one sample as decoded from a shard (e.g. by ``iter_shard``)."""
         return self.convert(remap_keys(sample, self.key_mapping))
+
+    def load_dataset(
+        self,
+        urls: Urls,
+        batch_size: int | None = None,
+        repeat_flag: bool = False,
+        shuffle_flag: bool = False,
+        **options: Any,
+    ) -> AtekWdsDataset:
+        """This adaptor's samples as a dataset (no DataLoader); batches are plain lists.
+
+        Iterated directly, items are exactly what :meth:`convert` returns (numpy arrays stay numpy,
+        as in the original); a DataLoader turns them into tensors. ``options`` go to
+        :func:`~atek_store.load_atek_wds_dataset` (``seed``, ``cache_dir``, ``handler``, ...).
+        """
+        return load_atek_wds_dataset(
+            urls,
+            dict_key_mapping=self.get_dict_key_mapping_all(),
+            data_transform_fn=self,
+            batch_size=batch_size,
+            collation_fn=simple_list_collation_fn,
+            repeat_flag=repeat_flag,
+            shuffle_flag=shuffle_flag,
+            **options,
+        )
 
     def create_dataloader(
         self,

@@ -6,7 +6,8 @@ numbers (``../shared/golden/expected_cubercnn.json``), without detectron2 or pro
 - ``image``: the RGB frame as uint8 ``[3, H, W]`` in BGR order; ``K`` (nested lists) and
   ``K_matrix`` (float32) from ``fx, fy, cx, cy``; ``height``, ``width``; ``timestamp_ns``,
   ``frame_id``, ``sequence_name``;
-- ``T_world_camera`` (float64 ``[3, 4]``) = ``T_world_device`` of the frame @ ``T_device_camera``;
+- ``T_world_camera`` (a float64 ``[3, 4]`` numpy array, a tensor after a DataLoader, as in the
+  original) = ``T_world_device`` of the frame @ ``T_device_camera``;
 - with ground truth: the objects with category id > 0, 2D box area > ``min_bb2d_area`` and
   ``min_bb3d_depth <= depth <= max_bb3d_depth`` (z of the box centre in the camera frame), as
   ``instances`` (``gt_classes``, ``gt_boxes`` x0 y0 x1 y1, ``gt_boxes3D`` = projected centre, depth,
@@ -26,13 +27,19 @@ from typing import Any, ClassVar
 import torch
 
 from atek_store.adaptors.base import ModelAdaptor
+from atek_store.adaptors.cubercnn_gt import cubercnn_gt_to_atek_gt
 from atek_store.adaptors.instances import instance_structures
 from atek_store.errors import UsageError
 from atek_store.geometry import LINEAR, compose, invert, orthonormalize
-from atek_store.loading import AtekDataLoader
+from atek_store.loading import AtekDataLoader, AtekWdsDataset
 from atek_store.loading.api import Urls
 
-__all__ = ["CubeRCNNModelAdaptor", "ObjectFilter", "create_atek_dataloader_as_cubercnn"]
+__all__ = [
+    "CubeRCNNModelAdaptor",
+    "ObjectFilter",
+    "create_atek_dataloader_as_cubercnn",
+    "load_atek_wds_dataset_as_cubercnn",
+]
 
 CAMERA = "camera-rgb"
 
@@ -89,12 +96,30 @@ class CubeRCNNModelAdaptor(ModelAdaptor):
         "gt_data": "gt_data",
     }
 
+    #: CubeRCNN outputs (or inputs) back to ATEK ``obb3_gt``/``obb2_gt`` dicts, for evaluation.
+    cubercnn_gt_to_atek_gt = staticmethod(cubercnn_gt_to_atek_gt)
+
     def __init__(
         self, min_bb2d_area: float = 100.0, min_bb3d_depth: float = 0.3, max_bb3d_depth: float = 5.0
     ) -> None:
         self.object_filter = ObjectFilter(min_bb2d_area, min_bb3d_depth, max_bb3d_depth)
         # Resolved once: detectron2's Instances/Boxes when it is installed, else ours.
         self.structures = instance_structures()
+
+    @property
+    def min_bb2d_area(self) -> float:
+        """Objects need a 2D box larger than this (pixels squared)."""
+        return self.object_filter.min_bb2d_area
+
+    @property
+    def min_bb3d_depth(self) -> float:
+        """Objects need their centre at least this far in front of the camera (metres)."""
+        return self.object_filter.min_bb3d_depth
+
+    @property
+    def max_bb3d_depth(self) -> float:
+        """Objects need their centre at most this far in front of the camera (metres)."""
+        return self.object_filter.max_bb3d_depth
 
     def atek_to_cubercnn(self, data: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         """The original adaptor's name for :meth:`transform`."""
@@ -105,7 +130,8 @@ class CubeRCNNModelAdaptor(ModelAdaptor):
         out = self._camera_fields(sample)
         t_world_camera = self._t_world_camera(sample)
         if t_world_camera is not None:
-            out["T_world_camera"] = t_world_camera
+            # numpy, as the original's Sophus matrix: a DataLoader turns it into a float64 tensor.
+            out["T_world_camera"] = t_world_camera.numpy()
         gt_data = self.require(sample, "gt_data", dict) if "gt_data" in sample else {}
         if gt_data:
             out.update(
@@ -289,4 +315,21 @@ def create_atek_dataloader_as_cubercnn(
         shuffle_flag=shuffle_flag,
         num_workers=num_workers,
         **options,
+    )
+
+
+def load_atek_wds_dataset_as_cubercnn(
+    urls: Urls,
+    batch_size: int | None,
+    repeat_flag: bool,
+    shuffle_flag: bool = False,
+    **options: Any,
+) -> AtekWdsDataset:
+    """ATEK cubercnn shards as a dataset of CubeRCNN inputs (the original function of this name).
+
+    Without a DataLoader around it, ``T_world_camera`` stays a numpy array, as in the original.
+    ``options`` go to :func:`~atek_store.load_atek_wds_dataset`.
+    """
+    return CubeRCNNModelAdaptor().load_dataset(
+        urls, batch_size=batch_size, repeat_flag=repeat_flag, shuffle_flag=shuffle_flag, **options
     )

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from atek_store import settings
 from atek_store.cli._errors import EXIT_OK
-from atek_store.download import ConsoleProgress, DownloadPlan, DownloadReport, download_atek_wds_sequences
-from atek_store.download.plan import plan_download
-from atek_store.download.report import format_bytes
 from atek_store.errors import TransferError
+
+if TYPE_CHECKING:
+    from atek_store.download import DownloadPlan, DownloadReport
 
 __all__ = ["add_parser", "add_selection_arguments", "render_plan"]
 
@@ -118,6 +118,8 @@ def add_parser(subparsers: Any) -> None:
 
 def render_plan(plan: DownloadPlan) -> list[str]:
     """The dry run's printout."""
+    from atek_store.download.report import format_bytes
+
     selection = plan.selection
     train_shards, val_shards = plan.shards_of(selection.train), plan.shards_of(selection.validation)
     lines = [
@@ -160,8 +162,12 @@ def _inputs(args: argparse.Namespace) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     """Plan (dry run) or download, print the summary; errors map to exit codes."""
     if args.dry_run:
+        from atek_store.download import plan_download
+
         print("\n".join(render_plan(plan_download(**_inputs(args)))))
         return EXIT_OK
+    from atek_store.download import ConsoleProgress, DownloadReport, download_atek_wds_sequences
+
     progress = ConsoleProgress(bar=False if settings.progress_disabled() else None, stream=sys.stderr)
     try:
         report = download_atek_wds_sequences(

@@ -6,11 +6,12 @@ import argparse
 import dataclasses
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from atek_store.cli._table import render_table
-from atek_store.download.transport import redact_url
-from atek_store.viz import SampleSummary, ShardSummary, summarize_shard
+
+if TYPE_CHECKING:
+    from atek_store.viz import SampleSummary, ShardSummary
 
 __all__ = ["add_parser", "format_summary"]
 
@@ -41,6 +42,8 @@ def add_parser(subparsers: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from atek_store.viz import summarize_shard
+
     summary = summarize_shard(args.source, sample=args.sample)
     if args.json:
         json.dump(_as_json(summary), sys.stdout, indent=1)
@@ -51,6 +54,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _as_json(summary: ShardSummary) -> dict[str, Any]:
+    from atek_store.download.transport import redact_url
+
     data = dataclasses.asdict(summary)
     data["source"] = redact_url(summary.source)
     data["objects_per_category"] = summary.objects_per_category()
@@ -109,6 +114,8 @@ def _sample_details(sample: SampleSummary) -> list[str]:
 
 def format_summary(summary: ShardSummary) -> str:
     """The summary as text for a terminal."""
+    from atek_store.download.transport import redact_url
+
     lines = [f"shard {redact_url(summary.source)}"]
     if summary.selected is not None:
         lines += [""] + _sample_details(summary.samples[0])

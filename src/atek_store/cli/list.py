@@ -7,8 +7,6 @@ from typing import Any
 
 from atek_store.cli._errors import EXIT_OK
 from atek_store.cli._table import render_table
-from atek_store.download.report import format_bytes
-from atek_store.manifest import load_manifest
 
 __all__ = ["add_parser"]
 
@@ -30,6 +28,9 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the listing."""
+    from atek_store.download.report import format_bytes
+    from atek_store.manifest import load_manifest
+
     # Nothing is fetched, so any URL scheme may be listed; unsafe names are still refused.
     manifest = load_manifest(args.json, allow_file_urls=True)
     if args.config is None:

@@ -8,7 +8,6 @@ from typing import Any
 
 from atek_store import settings
 from atek_store.cli._errors import EXIT_OK
-from atek_store.preprocess import preprocess_sequence
 
 __all__ = ["add_parser"]
 
@@ -58,6 +57,8 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Preprocess one sequence and print what was written."""
+    from atek_store.preprocess import preprocess_sequence
+
     bar: Any = None
     if not settings.progress_disabled():
         from tqdm import tqdm

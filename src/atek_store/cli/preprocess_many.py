@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from atek_store import settings
 from atek_store.cli._errors import EXIT_FAILED, EXIT_OK
-from atek_store.preprocess import SequenceOutcome, find_sequences, preprocess_many
+
+if TYPE_CHECKING:
+    from atek_store.preprocess import SequenceOutcome
 
 __all__ = ["add_parser"]
 
@@ -75,6 +77,8 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run every sequence, show one progress bar, print failures and the report's path."""
+    from atek_store.preprocess import find_sequences, preprocess_many
+
     if args.num_cpus is not None and args.num_cpus < 1:
         print("atek-store: error: --num-cpus must be >= 1", file=sys.stderr)
         return 2

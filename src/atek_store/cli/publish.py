@@ -7,10 +7,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
 from atek_store import settings
-from atek_store.store.publish import publish_store
 from atek_store.store.shardcheck import CHECKS
 
 __all__ = ["add_parser"]
@@ -75,6 +72,10 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Publish and print a one-line summary."""
+    from tqdm import tqdm
+
+    from atek_store.store.publish import publish_store
+
     secret = args.secret if args.secret is not None else (settings.store_secret() if args.sign else None)
     bars: dict[str, tqdm[Any]] = {}
 

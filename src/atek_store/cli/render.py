@@ -6,8 +6,6 @@ import argparse
 import sys
 from typing import Any
 
-from atek_store.viz import RenderOptions, render_shard_sample
-
 __all__ = ["add_parser"]
 
 _EXAMPLES = """examples:
@@ -43,6 +41,8 @@ def add_parser(subparsers: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from atek_store.viz import RenderOptions, render_shard_sample
+
     options = RenderOptions(
         panel_height=args.panel_height, boxes_2d=args.boxes_2d, boxes_3d=args.boxes_3d, labels=args.labels
     )

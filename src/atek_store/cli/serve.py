@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from atek_store import settings
-from atek_store.store.server import ServerConfig, serve_store
 
 __all__ = ["add_parser"]
 
@@ -47,6 +46,8 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Serve until interrupted; print the URL once listening."""
+    from atek_store.store.server import ServerConfig, serve_store
+
     config = ServerConfig(
         root=args.root,
         host=args.host,

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from atek_store.synthetic import SYNTHETIC_CONFIGS, write_synthetic_store
+from atek_store.cli._choices import DeferredChoices
 
 __all__ = ["add_parser"]
 
@@ -26,7 +26,15 @@ def add_parser(subparsers: Any) -> None:
         epilog=_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--config", choices=sorted(SYNTHETIC_CONFIGS), required=True, help="sample layout")
+    # An explicit metavar keeps argparse from listing the choices (importing them) while the
+    # parser is built; the help text names them when it is shown.
+    parser.add_argument(
+        "--config",
+        choices=DeferredChoices(_synthetic_configs),
+        required=True,
+        metavar="CONFIG",
+        help="sample layout: %(choices)s",
+    )
     parser.add_argument("--sequences", type=int, default=3, help="number of sequences (default 3)")
     parser.add_argument("--samples-per-sequence", type=int, default=None, help="override the config's count")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
@@ -34,7 +42,15 @@ def add_parser(subparsers: Any) -> None:
     parser.set_defaults(func=_run)
 
 
+def _synthetic_configs() -> list[str]:
+    from atek_store.synthetic import SYNTHETIC_CONFIGS
+
+    return sorted(SYNTHETIC_CONFIGS)
+
+
 def _run(args: argparse.Namespace) -> int:
+    from atek_store.synthetic import write_synthetic_store
+
     records = write_synthetic_store(
         args.out,
         config=args.config,

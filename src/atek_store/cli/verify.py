@@ -6,7 +6,6 @@ import argparse
 from typing import Any
 
 from atek_store.cli._errors import EXIT_FAILED, EXIT_OK
-from atek_store.download.verify import verify_local_store
 
 __all__ = ["add_parser"]
 
@@ -32,6 +31,8 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Verify and print one line per problem."""
+    from atek_store.download.verify import verify_local_store
+
     report = verify_local_store(
         args.folder, input_json_path=args.input_json_path, config_name=args.config_name, workers=args.workers
     )

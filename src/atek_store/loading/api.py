@@ -19,7 +19,7 @@ from atek_store import settings
 from atek_store.errors import UsageError
 from atek_store.format.limits import ReadLimits
 from atek_store.format.limits import read_limits as read_limits_or_default
-from atek_store.loading.collate import atek_default_collation_fn
+from atek_store.loading.collate import atek_default_collation_fn, batch_collation
 from atek_store.loading.dataloader import AtekDataLoader
 from atek_store.loading.dataset import AtekWdsDataset
 from atek_store.loading.handler import ErrorPolicy, HandlerSpec
@@ -40,7 +40,7 @@ def load_atek_wds_dataset(
     dict_key_mapping: Mapping[str, str] | None = None,
     data_transform_fn: Transform | None = None,
     batch_size: int | None = None,
-    collation_fn: Collate = atek_default_collation_fn,
+    collation_fn: Collate | None = atek_default_collation_fn,
     repeat_flag: bool = False,
     shuffle_flag: bool = False,
     *,
@@ -73,7 +73,7 @@ def load_atek_wds_dataset(
         data_transform_fn: a function from an iterator of samples to an iterator of anything
             (the model adaptors' generator stage).
         batch_size: group this many items with ``collation_fn``; the last batch may be partial.
-        collation_fn: how to turn a list of items into a batch.
+        collation_fn: how to turn a list of items into a batch; None yields the list itself.
         repeat_flag: start over when the shards are exhausted, forever, each time with the next
             epoch's order.
         shuffle_flag: shuffle shards (the same permutation on every rank, a new one every epoch)
@@ -105,8 +105,7 @@ def load_atek_wds_dataset(
         raise UsageError(f"dict_key_mapping must be a dict of old -> new keys, got {dict_key_mapping!r}")
     if data_transform_fn is not None and not callable(data_transform_fn):
         raise UsageError("data_transform_fn must be a function from an iterator of samples to an iterator")
-    if not callable(collation_fn):
-        raise UsageError("collation_fn must be a function from a list of items to a batch")
+    collation_fn = batch_collation(collation_fn)
     if not 1 <= shuffle_initial <= shuffle_buffer_size:
         raise UsageError(
             f"shuffle_initial ({shuffle_initial}) must be in 1..shuffle_buffer_size ({shuffle_buffer_size})"
@@ -143,7 +142,7 @@ def create_native_atek_dataloader(
     nodesplitter: NodeSplitter | None = None,
     dict_key_mapping: Mapping[str, str] | None = None,
     data_transform_fn: Transform | None = None,
-    collation_fn: Collate = atek_default_collation_fn,
+    collation_fn: Collate | None = atek_default_collation_fn,
     batch_size: int | None = None,
     repeat_flag: bool = False,
     shuffle_flag: bool = False,

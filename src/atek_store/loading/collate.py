@@ -8,13 +8,14 @@ list (so ``gt_data`` is a list of dicts and per-frame semidense points a list of
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import torch
 
-from atek_store.errors import LoaderError
+from atek_store.errors import LoaderError, UsageError
 
-__all__ = ["atek_default_collation_fn", "simple_list_collation_fn"]
+__all__ = ["atek_default_collation_fn", "batch_collation", "simple_list_collation_fn"]
 
 logger = logging.getLogger(__name__)
 
@@ -62,3 +63,22 @@ def atek_default_collation_fn(samples: list[dict[str, Any]]) -> dict[str, Any]:
 def simple_list_collation_fn(samples: list[Any]) -> list[Any]:
     """Return the samples unchanged, as a list (for adaptors whose batches are lists of dicts)."""
     return list(samples)
+
+
+def batch_collation(collation_fn: Callable[[list[Any]], Any] | None) -> Callable[[list[Any]], Any]:
+    """The function that turns a list of items into a batch; None keeps the list, as in the original.
+
+    The original hands ``collation_fn`` to WebDataset's ``batched``, which yields the plain list when
+    it is None (EFM3D's inference loader passes None).
+
+    Raises:
+        UsageError: ``collation_fn`` is neither None nor callable.
+    """
+    if collation_fn is None:
+        return simple_list_collation_fn
+    if not callable(collation_fn):
+        raise UsageError(
+            f"collation_fn must be None or a function from a list of items to a batch, got {collation_fn!r}",
+            flag="collation_fn",
+        )
+    return collation_fn

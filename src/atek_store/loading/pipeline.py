@@ -27,6 +27,7 @@ from atek_store.errors import FormatError, LoaderError, TransferError
 from atek_store.format.decode import decode_sample
 from atek_store.format.limits import ReadLimits
 from atek_store.loading.handler import ErrorPolicy, SkipCounts
+from atek_store.loading.keymap import remap_keys
 from atek_store.loading.remote import HttpOptions
 from atek_store.loading.shards import NodeSplitter, Topology, reader_shards
 from atek_store.loading.shuffle import derive_seed, shuffle_buffer
@@ -171,13 +172,8 @@ def _decode_stage(
 
 
 def _select_stage(items: Iterator[dict[str, Any]], mapping: Mapping[str, str]) -> Iterator[dict[str, Any]]:
-    pairs = tuple(mapping.items())
     for sample in items:
-        out = {"__key__": sample["__key__"], "__url__": sample["__url__"]}
-        for old, new in pairs:
-            if old in sample:
-                out[new] = sample[old]
-        yield out
+        yield remap_keys(sample, mapping)
 
 
 def _batch_stage(items: Iterable[Any], size: int, collate: Collate) -> Iterator[Any]:

@@ -73,8 +73,8 @@ def digest_shard(
             short, ``ImageDecodeError`` for a bad JPEG, ...), or holds no sample.
         StoreError: the file cannot be read or changed size while it was read.
     """
-    # Imported here, not at the top: the tar reader is torch-free, the decoder is not, and
-    # `import atek_store` and the server need neither.
+    # Imported here, not at the top: decoding pulls in torch, which `import atek_store`, the server
+    # and `publish --check tar` do not need (the tar reader is torch-free).
     from atek_store.format.tario import iter_raw_samples
 
     limits = read_limits(limits)

@@ -49,6 +49,17 @@ class SyntheticCamera:
         return (self.height - 1) / 2.0
 
     @property
+    def valid_radius(self) -> float:
+        """Pixels within this distance of the principal point are valid: all of them (no vignette).
+
+        Real efm shards store it per camera (``camera_valid_radius``, the fisheye image circle);
+        EFM3D's reader needs it.
+        """
+        return float(
+            np.hypot(max(self.cx, self.width - 1 - self.cx), max(self.cy, self.height - 1 - self.cy))
+        )
+
+    @property
     def projection_params(self) -> tuple[float, float, float, float]:
         """``(fx, fy, cx, cy)`` as stored in ``projection_params``."""
         return (self.fx, self.fy, self.cx, self.cy)

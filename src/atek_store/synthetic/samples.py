@@ -167,7 +167,10 @@ def efm_sample(
     *,
     semidense_step: int = 24,
 ) -> dict[str, Any]:
-    """A multi-frame sample of every rig camera, depth (distance, metres), semidense points and efm GT."""
+    """A multi-frame sample of every rig camera, depth (distance, metres), semidense points and efm GT.
+
+    Each camera has ``camera_valid_radius`` as in real efm shards.
+    """
     sample: dict[str, Any] = {}
     efm_gt: dict[str, dict[str, Any]] = {}
     depth: list[np.ndarray] = []
@@ -185,6 +188,10 @@ def efm_sample(
                 depth.append(rendering.distance)
                 points.append(_semidense(rendering, pose, camera, rng, semidense_step))
         sample.update(camera_fields(camera, times, np.stack(frames)))
+        # efm shards carry each camera's valid image radius (cubercnn ones do not).
+        sample[f"mfcd#{camera.label}+camera_valid_radius"] = torch.tensor(
+            [camera.valid_radius], dtype=torch.float32
+        )
     rgb = cameras["camera-rgb"]
     sample.update(
         {

@@ -141,7 +141,7 @@ def project_boxes(
         ts_camera_object: ``T_camera_object`` of each box (object frame at the box centre).
         dimensions: box extents along the object's x, y, z in metres.
         image_size: ``(width, height)`` of the image.
-        valid_radius: pixels around the principal point that see the scene (fisheye cameras), if known.
+        valid_radius: pixels around the principal point that see the scene, if known (FISHEYE624 only).
         samples_per_edge: points per edge; default 2 for LINEAR (straight edges), 33 for FISHEYE624.
     """
     count = int(ts_camera_object.shape[0])
@@ -168,10 +168,11 @@ def project_boxes(
     if model.model_name == FISHEYE624:
         lateral = torch.linalg.vector_norm(points[..., :2], dim=-1)
         keep &= torch.atan2(lateral, points[..., 2]) <= _max_fisheye_angle(model.params)
-    if valid_radius is not None:
-        # The valid circle is centred on the principal point, as projectaria-tools checks visibility.
-        params = model.params.to(torch.float64)
-        centre = params[2:4] if model.model_name == LINEAR else params[1:3]
+    if valid_radius is not None and model.model_name == FISHEYE624:
+        # The fisheye's valid image circle, centred on the principal point as projectaria-tools checks
+        # visibility. A pinhole image has no such circle (synthetic efm samples still carry a radius,
+        # covering the whole image, and cutting their straight two-point edges at it would drop them).
+        centre = model.params.to(torch.float64)[1:3]
         keep &= torch.linalg.vector_norm(pixels - centre, dim=-1) <= valid_radius
     keep &= torch.isfinite(pixels).all(dim=-1)
 

@@ -1,0 +1,1 @@
+"""``atek.data_download``: the original's downloader module."""

@@ -1,0 +1,1 @@
+"""``atek.data_loaders``: the original's loader and model adaptor modules."""

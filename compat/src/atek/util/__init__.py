@@ -1,0 +1,1 @@
+"""``atek.util``: the original's file, tensor and constant helpers."""
