@@ -85,9 +85,9 @@ def probe_loader(corpus: str, good: str) -> dict[str, Any]:
 
 
 def _peak_mb() -> float:
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    """This process's own peak RSS since exec (getrusage also counts the parent forked into it)."""
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024.0
 
 
 def probe_streams(folder: str, cases: list[dict[str, Any]]) -> list[dict[str, Any]]:

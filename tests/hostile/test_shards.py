@@ -98,7 +98,7 @@ def test_streamed_members_are_read_within_what_arrives_and_the_ceiling(tmp_path:
     assert claims["type"] == "FormatError"
     assert "max_member_bytes" in claims["message"]
     assert raised["type"] == "TruncatedShardError"  # past a raised ceiling, still only what arrives
-    assert raised["peak_after_mb"] < 400
+    assert raised["peak_after_mb"] - raised["peak_before_mb"] < 64
     assert pax_size["type"] == "FormatError"
     assert "size='-1'" in pax_size["message"]
     assert "secret" not in cut["message"] + claims["message"] + pax_size["message"]
