@@ -1,4 +1,4 @@
-"""Fixtures shared by the whole suite: where ../shared lives, and the golden data.
+"""Fixtures shared by the whole suite: where ../shared lives, the golden data, the loopback server.
 
 One rule for ``../shared`` (the reference folder beside the checkout: goldens, real sequences,
 configs). A test needs it when it uses the ``shared_dir`` fixture (directly or through
@@ -10,9 +10,15 @@ run stops instead, since a CI run without the goldens would prove nothing.
 from __future__ import annotations
 
 import os
+import socket
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from tests.fault_server import FaultServer
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = (REPO_ROOT / ".." / "shared").resolve()
@@ -64,3 +70,24 @@ def shared_dir() -> Path:
 def golden_dir(shared_dir: Path) -> Path:
     """``../shared/golden``: real shards and what the original loader yields from them."""
     return shared_dir / "golden"
+
+
+@pytest.fixture
+def fault_server() -> Iterator[FaultServer]:
+    """The loopback fault server (``tests/fault_server.py``), fresh for each test."""
+    # Imported here so that this file stands alone (tests/test_shared_folder_rule.py copies it).
+    from tests.fault_server import FaultServer
+
+    with FaultServer() as server:
+        yield server
+
+
+@pytest.fixture
+def refused_url() -> Iterator[str]:
+    """An http URL on a port that is bound but not listening: connecting is refused at once.
+
+    The socket stays bound for the whole test, so no other process can take the port meanwhile.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as bound:
+        bound.bind(("127.0.0.1", 0))
+        yield f"http://127.0.0.1:{bound.getsockname()[1]}/shards-0000.tar"

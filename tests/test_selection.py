@@ -147,7 +147,8 @@ def test_stable_subset_only_changes_for_names_that_rank_higher(
 
 def test_split_json_keeps_its_order_and_the_selection() -> None:
     spec = SplitSpec(train=("seq_c", "seq_a", "ghost"), validation=("seq_e",), source="split.json")
-    train, validation = split_by_spec(["seq_a", "seq_b", "seq_c", "seq_e"], spec)
+    split = split_by_spec(["seq_a", "seq_b", "seq_c", "seq_e"], spec)
+    train, validation = split.train, split.validation
     assert train == ("seq_c", "seq_a")
     assert validation == ("seq_e",)
 

@@ -54,11 +54,12 @@ _ADT_LINK = "https://www.projectaria.com/datasets/adt/"
 _ASE_LINK = "https://www.projectaria.com/datasets/ase/"
 _ADT_RGB = "1408x1408 (native)"
 _ASE_RGB = "native"
+_ASE_DEPTH = "stream type 214, z-depth kept (no conversion), x0.001 (mm -> m)"
 _EFM_CAMERAS = ("camera-rgb", "camera-slam-left", "camera-slam-right", "camera-rgb-depth")
 
 
 def _cubercnn(
-    dataset: str, short: str, config: str, stride: int, prefix: str, mapping: str, link: str, rgb: str
+    *, dataset: str, short: str, config: str, stride: int, prefix: str, mapping: str, link: str, rgb: str
 ) -> CatalogEntry:
     return CatalogEntry(
         dataset=dataset,
@@ -83,7 +84,7 @@ def _cubercnn(
     )
 
 
-def _efm(dataset: str, short: str, config: str, depth: str, mapping: str, link: str) -> CatalogEntry:
+def _efm(*, dataset: str, short: str, config: str, depth: str, mapping: str, link: str) -> CatalogEntry:
     return CatalogEntry(
         dataset=dataset,
         short_name=short,
@@ -109,51 +110,58 @@ def _efm(dataset: str, short: str, config: str, depth: str, mapping: str, link: 
 
 CATALOG: tuple[CatalogEntry, ...] = (
     _cubercnn(
-        "AriaDigitalTwin", "ADT", "cubercnn", 2, "AdtPublicRelease2023", "prototype_name", _ADT_LINK, _ADT_RGB
+        dataset="AriaDigitalTwin",
+        short="ADT",
+        config="cubercnn",
+        stride=2,
+        prefix="AdtPublicRelease2023",
+        mapping="prototype_name",
+        link=_ADT_LINK,
+        rgb=_ADT_RGB,
     ),
     _efm(
-        "AriaDigitalTwin",
-        "ADT",
-        "efm",
-        "stream 345-1, z-depth converted to distance, x0.001 (mm -> m)",
-        "prototype_name",
-        _ADT_LINK,
+        dataset="AriaDigitalTwin",
+        short="ADT",
+        config="efm",
+        depth="stream 345-1, z-depth converted to distance, x0.001 (mm -> m)",
+        mapping="prototype_name",
+        link=_ADT_LINK,
     ),
     _cubercnn(
-        "AriaSyntheticEnvironment",
-        "ASE",
-        "cubercnn",
-        2,
-        "AsePublicRelease2023",
-        "category",
-        _ASE_LINK,
-        _ASE_RGB,
+        dataset="AriaSyntheticEnvironment",
+        short="ASE",
+        config="cubercnn",
+        stride=2,
+        prefix="AsePublicRelease2023",
+        mapping="category",
+        link=_ASE_LINK,
+        rgb=_ASE_RGB,
     ),
     _cubercnn(
-        "AriaSyntheticEnvironment",
-        "ASE",
-        "cubercnn_eval",
-        1,
-        "AsePublicRelease2023",
-        "category",
-        _ASE_LINK,
-        _ASE_RGB,
+        dataset="AriaSyntheticEnvironment",
+        short="ASE",
+        config="cubercnn_eval",
+        stride=1,
+        prefix="AsePublicRelease2023",
+        mapping="category",
+        link=_ASE_LINK,
+        rgb=_ASE_RGB,
     ),
     _efm(
-        "AriaSyntheticEnvironment",
-        "ASE",
-        "efm",
-        "stream type 214, z-depth kept (no conversion), x0.001 (mm -> m)",
-        "category",
-        _ASE_LINK,
+        dataset="AriaSyntheticEnvironment",
+        short="ASE",
+        config="efm",
+        depth=_ASE_DEPTH,
+        mapping="category",
+        link=_ASE_LINK,
     ),
     _efm(
-        "AriaSyntheticEnvironment",
-        "ASE",
-        "efm_eval",
-        "stream type 214, z-depth kept (no conversion), x0.001 (mm -> m)",
-        "category",
-        _ASE_LINK,
+        dataset="AriaSyntheticEnvironment",
+        short="ASE",
+        config="efm_eval",
+        depth=_ASE_DEPTH,
+        mapping="category",
+        link=_ASE_LINK,
     ),
 )
 

@@ -21,11 +21,13 @@ and their message says what to do. They pickle cleanly (they cross DataLoader wo
     ├── TransferError(OSError)                  downloading a shard failed
     │   ├── IntegrityError                      size or sha1 of the received bytes is wrong
     │   ├── UrlsExpiredError                    the signed URLs were refused (401/403): fetch a fresh JSON
+    │   ├── StallError                          the server sent less than the minimum rate over a window
     │   └── InsufficientDiskSpaceError          the output folder's disk is too small for what is needed
     ├── LoaderError(RuntimeError)               the data loading pipeline was misused or failed
     │   └── CacheError                          the local shard cache is unusable
     ├── AdaptorError(ValueError)                a sample does not fit a model adaptor
     ├── StoreError(RuntimeError)                publishing or serving a store failed
+    │   ├── StoreLayoutError(ValueError)        the store folder is missing, empty or has unusable names
     │   └── SignatureError(PermissionError)     a signed URL is invalid or expired (server side)
     ├── PreprocessError(RuntimeError)           turning raw Aria recordings into shards failed
     │   └── RawDataError                        a raw recording lacks a file it needs or holds bad data
@@ -66,7 +68,9 @@ __all__ = [
     "ShardSplitWarning",
     "SignatureError",
     "SkippedSampleWarning",
+    "StallError",
     "StoreError",
+    "StoreLayoutError",
     "TransferError",
     "TruncatedShardError",
     "UnknownMemberError",
@@ -303,8 +307,38 @@ class UrlsExpiredError(TransferError):
     """The server refused the signed URLs (401/403): they expired. Download a fresh URL JSON."""
 
 
+class StallError(TransferError):
+    """The server sent less than the minimum rate over the stall window (a trickle, not a transfer).
+
+    It is retryable, but an attempt that ends this way counts as one without progress, whatever
+    bytes it delivered: a trickle must not reset the retry count.
+
+    Attributes:
+        received: bytes that arrived during the window.
+        window_s: seconds spent waiting for data in the window.
+        min_bytes_per_s: the rate the transfer had to keep.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str | None = None,
+        received: int,
+        window_s: float,
+        min_bytes_per_s: float,
+    ) -> None:
+        super().__init__(message, url=url, retryable=True)
+        self.received = received
+        self.window_s = window_s
+        self.min_bytes_per_s = min_bytes_per_s
+
+
 class InsufficientDiskSpaceError(TransferError):
     """The output folder's file system lacks the space the selected shards need.
+
+    Raised before anything is fetched when the space is known to be short, and at the end of a run
+    whose shards failed because the disk filled up (then ``report`` has the outcomes).
 
     Attributes:
         path: the output folder.
@@ -312,8 +346,10 @@ class InsufficientDiskSpaceError(TransferError):
         free: bytes free on its file system.
     """
 
-    def __init__(self, message: str, *, path: str, needed: int, free: int) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, *, path: str, needed: int, free: int, report: DownloadReport | None = None
+    ) -> None:
+        super().__init__(message, report=report)
         self.path = path
         self.needed = needed
         self.free = free
@@ -359,6 +395,13 @@ class StoreError(AtekStoreError, RuntimeError):
     def __init__(self, message: str, *, path: str | None = None) -> None:
         super().__init__(message)
         self.path = path
+
+
+class StoreLayoutError(StoreError, ValueError):
+    """The store folder to publish or serve is missing, holds no shard, or has an unusable name.
+
+    Bad input rather than a failure: the command line exits 2. ``path`` is the folder or file at fault.
+    """
 
 
 class SignatureError(StoreError, PermissionError):

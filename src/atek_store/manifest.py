@@ -9,17 +9,16 @@ returns.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from atek_store.errors import ManifestError, UnsafeNameError, UsageError
+from atek_store.http.redact import redact_url
+from atek_store.untrusted import MAX_INPUT_BYTES, brief, brief_names, read_json_file
 
 __all__ = [
     "CONFIGS_KEY",
@@ -39,6 +38,10 @@ CONFIGS_KEY = "atek_data_for_all_configs"
 URLS_KEY = "wds_file_urls"
 _SHA1 = re.compile(r"^[0-9a-fA-F]{40}$")
 _HTTP_SCHEMES = frozenset({"http", "https"})
+# The longest file name most file systems accept (NAME_MAX), in bytes of UTF-8.
+_MAX_NAME_BYTES = 255
+# Sizes beyond what a file offset can hold are lies, not shards.
+_MAX_SHARD_BYTES = (1 << 63) - 1
 # Names the downloader itself writes into the output folder: a sequence must not shadow them.
 RESERVED_NAMES = frozenset(
     {
@@ -115,14 +118,14 @@ class UrlManifest:
 
     def config(self, name: str | None) -> ConfigManifest:
         """The config called ``name``; an unknown or missing name lists the available ones."""
-        available = ", ".join(sorted(self.configs)) or "(none)"
+        available = brief_names(sorted(self.configs), 20) or "(none)"
         if not name:
             raise UsageError(
                 f"--config-name is required; {self.source} offers: {available}", flag="--config-name"
             )
         if name not in self.configs:
             raise UsageError(
-                f"config {name!r} is not in {self.source}; available configs: {available}",
+                f"config {brief(name)} is not in {self.source}; available configs: {available}",
                 flag="--config-name",
             )
         return self.configs[name]
@@ -154,7 +157,9 @@ def check_safe_name(name: object, *, what: str, where: str) -> str:
     names of the files the downloader writes itself.
     """
     if not isinstance(name, str) or not name:
-        raise UnsafeNameError(f"{where}: {what} must be a non-empty string, got {name!r}", name=repr(name))
+        raise UnsafeNameError(
+            f"{where}: {what} must be a non-empty string, got {brief(name)}", name=brief(name)
+        )
     reason = None
     if "\x00" in name or any(ord(ch) < 32 for ch in name):
         reason = "contains a NUL or control character"
@@ -166,12 +171,24 @@ def check_safe_name(name: object, *, what: str, where: str) -> str:
         reason = "is an absolute path"
     elif name in RESERVED_NAMES:
         reason = "is a file name the downloader writes itself"
+    elif not _encodable(name):
+        reason = "is not valid Unicode (a lone surrogate), so it cannot be a file name"
+    elif len(name.encode("utf-8")) > _MAX_NAME_BYTES:
+        reason = f"is longer than the {_MAX_NAME_BYTES} bytes a file name may have"
     if reason:
         raise UnsafeNameError(
-            f"{where}: {what} {name!r} {reason}; refusing to use it as a path under the output folder",
-            name=name,
+            f"{where}: {what} {brief(name)} {reason}; refusing to use it as a path under the output folder",
+            name=brief(name),
         )
     return name
+
+
+def _encodable(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def shard_file_name(key: str) -> str:
@@ -186,44 +203,57 @@ def shard_file_name(key: str) -> str:
 def _check_url(url: object, *, where: str, allow_file_urls: bool) -> str:
     if not isinstance(url, str) or not url:
         raise ManifestError(
-            f"{where}: 'download_url' must be a non-empty string, got {url!r}", key="download_url"
+            f"{where}: 'download_url' must be a non-empty string, got {brief(url)}", key="download_url"
         )
-    scheme = urlsplit(url).scheme.lower()
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - parsing the port is what raises for ``http://h:99999``
+    except ValueError as error:
+        raise ManifestError(
+            f"{where}: 'download_url' {brief(url)} is not a valid URL ({error}); get a fresh JSON",
+            key="download_url",
+        ) from None
+    scheme = parts.scheme.lower()
     if scheme in _HTTP_SCHEMES:
+        if not parts.hostname:
+            raise ManifestError(f"{where}: 'download_url' {brief(url)} names no host", key="download_url")
         return url
     if scheme == "file":
         if allow_file_urls:
             return url
         raise ManifestError(
-            f"{where}: file:// URL {url!r} refused; pass --allow-file-urls to read shards from local paths",
+            f"{where}: file:// URL {brief(redact_url(url))} refused; pass --allow-file-urls to read "
+            "shards from local paths",
             key="download_url",
         )
     raise ManifestError(
-        f"{where}: 'download_url' must be an http or https URL, got {url!r}", key="download_url"
+        f"{where}: 'download_url' must be an http or https URL, got {brief(redact_url(url))}",
+        key="download_url",
     )
 
 
 def _parse_shard(sequence: str, key: str, raw: object, *, where: str, allow_file_urls: bool) -> ShardEntry:
     if not isinstance(raw, Mapping):
         raise ManifestError(
-            f"{where}: expected an object with sha1sum/file_size_bytes/download_url, got {raw!r}"
+            f"{where}: expected an object with sha1sum/file_size_bytes/download_url, got {brief(raw)}"
         )
     missing = [field for field in ("sha1sum", "file_size_bytes", "download_url") if field not in raw]
     if missing:
         raise ManifestError(f"{where}: missing {', '.join(missing)}", key=missing[0])
     sha1 = raw["sha1sum"]
     if not isinstance(sha1, str) or not _SHA1.match(sha1):
-        raise ManifestError(f"{where}: 'sha1sum' must be 40 hex digits, got {sha1!r}", key="sha1sum")
+        raise ManifestError(f"{where}: 'sha1sum' must be 40 hex digits, got {brief(sha1)}", key="sha1sum")
     size = raw["file_size_bytes"]
-    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+    if isinstance(size, bool) or not isinstance(size, int) or not 0 <= size <= _MAX_SHARD_BYTES:
         raise ManifestError(
-            f"{where}: 'file_size_bytes' must be a non-negative integer, got {size!r}", key="file_size_bytes"
+            f"{where}: 'file_size_bytes' must be a non-negative integer below 2**63, got {brief(size)}",
+            key="file_size_bytes",
         )
     url = _check_url(raw["download_url"], where=where, allow_file_urls=allow_file_urls)
     file_name = check_safe_name(shard_file_name(key), what="shard file name", where=where)
     if file_name.endswith(".part"):
         raise UnsafeNameError(
-            f"{where}: shard file name {file_name!r} ends in .part, which resuming uses", name=key
+            f"{where}: shard file name {brief(file_name)} ends in .part, which resuming uses", name=brief(key)
         )
     remote = raw.get("filename")
     return ShardEntry(
@@ -238,7 +268,7 @@ def _parse_shard(sequence: str, key: str, raw: object, *, where: str, allow_file
 
 
 def _parse_config(name: str, raw: object, *, source: str, allow_file_urls: bool) -> ConfigManifest:
-    where = f"{source}: config {name!r}"
+    where = f"{source}: config {brief(name)}"
     if not isinstance(raw, Mapping) or URLS_KEY not in raw:
         raise ManifestError(f"{where}: expected an object with a {URLS_KEY!r} key", config=name, key=URLS_KEY)
     urls = raw[URLS_KEY]
@@ -246,7 +276,7 @@ def _parse_config(name: str, raw: object, *, source: str, allow_file_urls: bool)
         raise ManifestError(f"{where}: {URLS_KEY!r} must map sequence names to shards", config=name)
     sequences: dict[str, SequenceManifest] = {}
     for seq_name, shards_raw in urls.items():
-        seq_where = f"{where}, sequence {seq_name!r}"
+        seq_where = f"{where}, sequence {brief(seq_name)}"
         check_safe_name(seq_name, what="sequence name", where=f"{where}")
         if not isinstance(shards_raw, Mapping):
             raise ManifestError(
@@ -255,12 +285,13 @@ def _parse_config(name: str, raw: object, *, source: str, allow_file_urls: bool)
         shards: list[ShardEntry] = []
         seen: dict[str, str] = {}
         for key, shard_raw in shards_raw.items():
-            shard_where = f"{seq_where}, shard {key!r}"
+            shard_where = f"{seq_where}, shard {brief(key)}"
             check_safe_name(key, what="shard key", where=seq_where)
             shard = _parse_shard(seq_name, key, shard_raw, where=shard_where, allow_file_urls=allow_file_urls)
             if shard.file_name in seen:
                 raise ManifestError(
-                    f"{shard_where}: maps to file {shard.file_name!r} like shard {seen[shard.file_name]!r}",
+                    f"{shard_where}: maps to file {shard.file_name!r} "
+                    f"like shard {brief(seen[shard.file_name])}",
                     config=name,
                     sequence=seq_name,
                     key=key,
@@ -304,29 +335,26 @@ def parse_manifest(
     )
 
 
-def load_manifest(path: str | Path, *, allow_file_urls: bool = False) -> UrlManifest:
-    """Read and validate a URL JSON file.
+def load_manifest(
+    path: str | Path, *, allow_file_urls: bool = False, max_bytes: int = MAX_INPUT_BYTES
+) -> UrlManifest:
+    """Read and validate a URL JSON file (bounded: see :mod:`atek_store.untrusted`).
 
     Raises:
-        ManifestError: the file is missing, not JSON, or malformed (the message says where).
+        ManifestError: the file is missing, too large, not JSON, or malformed (the message says where).
     """
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-        modified_at = path.stat().st_mtime
-    except FileNotFoundError:
-        raise ManifestError(f"URL JSON not found: {path}", path=str(path)) from None
-    except OSError as error:
-        raise ManifestError(f"cannot read URL JSON {path}: {error.strerror}", path=str(path)) from None
-    try:
-        data: Any = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ManifestError(f"{path} is not valid JSON: {error}", path=str(path)) from None
+    document = read_json_file(
+        path,
+        what="URL JSON",
+        fail=lambda message: ManifestError(message, path=str(path)),
+        max_bytes=max_bytes,
+    )
     return parse_manifest(
-        data,
+        document.data,
         source=str(path),
-        sha256=hashlib.sha256(raw).hexdigest(),
-        modified_at=modified_at,
+        sha256=document.sha256,
+        modified_at=document.modified_at,
         allow_file_urls=allow_file_urls,
     )
 

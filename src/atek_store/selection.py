@@ -15,7 +15,6 @@ ratio rather than exactly ``int(len * ratio)``).
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import random
 from collections.abc import Iterable, Sequence
@@ -23,10 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from atek_store.errors import UsageError
+from atek_store.untrusted import brief_names, read_json_file
 
 __all__ = [
     "Selection",
+    "Split",
     "SplitSpec",
+    "check_ratio",
     "load_split_json",
     "make_selection",
     "select_sequences",
@@ -46,6 +48,14 @@ class SplitSpec:
     train: tuple[str, ...]
     validation: tuple[str, ...]
     source: str = "<split JSON>"
+
+
+@dataclass(frozen=True)
+class Split:
+    """Train and validation sequence names, each in its own order."""
+
+    train: tuple[str, ...]
+    validation: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -107,7 +117,12 @@ def select_sequences(
     return ordered if k is None else ordered[:k]
 
 
-def _check_ratio(ratio: float) -> float:
+def check_ratio(ratio: float) -> float:
+    """Return ``ratio`` when it is in [0, 1] (NaN is not).
+
+    Raises:
+        UsageError: naming ``--train-val-split-ratio``.
+    """
     if not 0.0 <= ratio <= 1.0:
         raise UsageError(
             f"--train-val-split-ratio must be between 0 and 1, got {ratio}", flag="--train-val-split-ratio"
@@ -115,20 +130,19 @@ def _check_ratio(ratio: float) -> float:
     return ratio
 
 
-def split_by_ratio(
-    selected: Sequence[str], ratio: float, *, seed: int = 0, stable: bool = False
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def split_by_ratio(selected: Sequence[str], ratio: float, *, seed: int = 0, stable: bool = False) -> Split:
     """Train and validation names: the first ``int(len * ratio)`` go to train (or the stable draw)."""
-    _check_ratio(ratio)
+    check_ratio(ratio)
     if stable:
-        train = tuple(name for name in selected if stable_split_value(seed, name) < ratio)
-        validation = tuple(name for name in selected if stable_split_value(seed, name) >= ratio)
-        return train, validation
+        return Split(
+            train=tuple(name for name in selected if stable_split_value(seed, name) < ratio),
+            validation=tuple(name for name in selected if stable_split_value(seed, name) >= ratio),
+        )
     cut = int(len(selected) * ratio)
-    return tuple(selected[:cut]), tuple(selected[cut:])
+    return Split(train=tuple(selected[:cut]), validation=tuple(selected[cut:]))
 
 
-def split_by_spec(selected: Sequence[str], spec: SplitSpec) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def split_by_spec(selected: Sequence[str], spec: SplitSpec) -> Split:
     """Train and validation names from a split JSON, in its list order, kept to the selection.
 
     Names the selection lacks are dropped (as the original does) with a warning; so are selected
@@ -140,7 +154,7 @@ def split_by_spec(selected: Sequence[str], spec: SplitSpec) -> tuple[tuple[str, 
     both = sorted(set(spec.train) & set(spec.validation))
     if both:
         raise UsageError(
-            f"{spec.source}: sequences in both train_sequences and val_sequences: {', '.join(both[:10])}",
+            f"{spec.source}: sequences in both train_sequences and val_sequences: {brief_names(both)}",
             path=spec.source,
         )
     chosen = set(selected)
@@ -152,7 +166,7 @@ def split_by_spec(selected: Sequence[str], spec: SplitSpec) -> tuple[tuple[str, 
             "%s: %d listed sequences are not among the selected ones and are skipped (e.g. %s)",
             spec.source,
             len(dropped),
-            ", ".join(dropped[:5]),
+            brief_names(dropped, 5),
         )
     unlisted = [name for name in selected if name not in set(train) | set(validation)]
     if unlisted:
@@ -160,9 +174,9 @@ def split_by_spec(selected: Sequence[str], spec: SplitSpec) -> tuple[tuple[str, 
             "%s: %d selected sequences are in neither list and are skipped (e.g. %s)",
             spec.source,
             len(unlisted),
-            ", ".join(unlisted[:5]),
+            brief_names(unlisted, 5),
         )
-    return train, validation
+    return Split(train=train, validation=validation)
 
 
 def load_split_json(path: str | Path) -> SplitSpec:
@@ -172,20 +186,19 @@ def load_split_json(path: str | Path) -> SplitSpec:
         UsageError: the file is missing, not JSON, or lacks either list of strings.
     """
     path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"split JSON not found: {path}", flag="--train-val-split-json-path") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise UsageError(
-            f"cannot read split JSON {path}: {error}", flag="--train-val-split-json-path"
-        ) from None
+    flag = "--train-val-split-json-path"
+    data = read_json_file(
+        path, what="split JSON", fail=lambda message: UsageError(message, flag=flag, path=str(path))
+    ).data
     lists: list[tuple[str, ...]] = []
     for key in ("train_sequences", "val_sequences"):
         value = data.get(key) if isinstance(data, dict) else None
         if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
             raise UsageError(
-                f"{path}: {key!r} must be a list of sequence names", flag="--train-val-split-json-path"
+                f"{path}: {key!r} must be a list of sequence names "
+                '({"train_sequences": [...], "val_sequences": [...]})',
+                flag=flag,
+                path=str(path),
             )
         lists.append(tuple(value))
     return SplitSpec(train=lists[0], validation=lists[1], source=str(path))
@@ -200,19 +213,44 @@ def make_selection(
     split: SplitSpec | None = None,
     stable: bool = False,
 ) -> Selection:
-    """Select and split in one call (what the downloader does)."""
+    """Select and split in one call (what the downloader does).
+
+    Raises:
+        UsageError: the ratio is out of range, or a split JSON names none of the selected sequences
+            (the message lists names the config does not have).
+    """
     if split is None:
-        _check_ratio(ratio)
+        check_ratio(ratio)
+    names = list(names)
     selected = select_sequences(names, seed=seed, max_num_sequences=max_num_sequences, stable=stable)
     if split is not None:
-        train, validation = split_by_spec(selected, split)
+        parts = split_by_spec(selected, split)
+        if selected and not parts.train and not parts.validation:
+            raise UsageError(_matches_nothing(split, set(names)), flag="--train-val-split-json-path")
     else:
-        train, validation = split_by_ratio(selected, ratio, seed=seed, stable=stable)
+        parts = split_by_ratio(selected, ratio, seed=seed, stable=stable)
     return Selection(
         seed=seed,
         selected=tuple(selected),
-        train=train,
-        validation=validation,
+        train=parts.train,
+        validation=parts.validation,
         rule="stable" if stable else "original",
         split_source=split.source if split is not None else "ratio",
+    )
+
+
+def _matches_nothing(split: SplitSpec, known: set[str]) -> str:
+    listed = list(dict.fromkeys((*split.train, *split.validation)))
+    unknown = [name for name in listed if name not in known]
+    if not listed:
+        return f"{split.source}: train_sequences and val_sequences are both empty; nothing would be selected"
+    if unknown:
+        return (
+            f"{split.source}: none of its {len(listed)} sequences is among the selected ones; "
+            f"{len(unknown)} are not in the config at all: {brief_names(unknown)}. Check the config name, "
+            "or that the split JSON belongs to this dataset"
+        )
+    return (
+        f"{split.source}: none of its {len(listed)} sequences is among the selected ones (they are in the "
+        "config but --max-num-sequences left them out); raise --max-num-sequences or leave it out"
     )

@@ -6,26 +6,20 @@ import hashlib
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from atek_store.cli import main
-from tests.download.fault_server import FakeStore, FaultServer, build_store, download_args
+from tests.download.fake_store import FakeStore, build_store, download_args
+from tests.fault_server import FaultServer
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def server() -> Iterator[FaultServer]:
-    with FaultServer() as srv:
-        yield srv
-
-
-@pytest.fixture
-def store(server: FaultServer, tmp_path: Path) -> FakeStore:
-    return build_store(server, tmp_path / "urls.json", {"seq_a": 1, "seq_b": 2, "seq_c": 1})
+def store(fault_server: FaultServer, tmp_path: Path) -> FakeStore:
+    return build_store(fault_server, tmp_path / "urls.json", {"seq_a": 1, "seq_b": 2, "seq_c": 1})
 
 
 def download(json_path: Path, out: Path, *extra: str) -> int:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from atek_store.cli import main
-from tests.viz.loopback import serve
+from tests.fault_server import Fault, FaultServer
 
 CUBERCNN = "adt_cubercnn/shards-0000.tar"
 EFM = "adt_efm_short/shards-0000.tar"
@@ -52,14 +52,17 @@ def test_inspect_as_json_counts_the_objects(golden_dir: Path, capsys: pytest.Cap
     assert sum(data["objects_per_category"].values()) == 2 * sum(per_sample.values())
 
 
-def test_inspect_streams_a_url(golden_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    with serve(golden_dir / "wds") as base:
-        assert main(["inspect", f"{base}/{EFM}?Expires=9&Signature=secret", "--sample", "0"]) == 0
-        out = capsys.readouterr().out
-        assert "sample 0: _AtekDataSample_000000" in out
-        assert "secret" not in out
-        assert main(["inspect", f"{base}/expired/{EFM}"]) == 3  # signed URLs expired
-        assert "fresh URL JSON" in capsys.readouterr().err
+def test_inspect_streams_a_url(
+    golden_dir: Path, fault_server: FaultServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = fault_server.mount(golden_dir / "wds")
+    fault_server.faults[f"/expired/{EFM}"] = Fault(status=403, status_times=None)
+    assert main(["inspect", f"{base}/{EFM}?Expires=9&Signature=secret", "--sample", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "sample 0: _AtekDataSample_000000" in out
+    assert "secret" not in out
+    assert main(["inspect", f"{base}/expired/{EFM}"]) == 3  # signed URLs expired
+    assert "fresh URL JSON" in capsys.readouterr().err
 
 
 def test_inspect_reports_bad_input(

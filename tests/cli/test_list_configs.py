@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from atek_store.cli import main
-from tests.download.fault_server import FaultServer, build_store
+from tests.download.fake_store import build_store
+from tests.fault_server import FaultServer
 
 
 @pytest.fixture

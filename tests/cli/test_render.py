@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from atek_store.cli import main
-from tests.viz.loopback import serve
+from tests.fault_server import FaultServer
 
 EFM = "adt_efm_short/shards-0000.tar"
 
@@ -35,9 +35,9 @@ def test_render_options_change_the_drawing(
         assert image.height < 500
 
 
-def test_render_streams_a_url(golden_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    with serve(golden_dir / "wds") as base:
-        assert main(["render", f"{base}/{EFM}", "--sample", "0", "--out", str(tmp_path / "u.png")]) == 0
+def test_render_streams_a_url(golden_dir: Path, tmp_path: Path, fault_server: FaultServer) -> None:
+    base = fault_server.mount(golden_dir / "wds")
+    assert main(["render", f"{base}/{EFM}", "--sample", "0", "--out", str(tmp_path / "u.png")]) == 0
     assert (tmp_path / "u.png").is_file()
 
 

@@ -85,13 +85,13 @@ def test_serve_takes_the_secret_from_the_environment(
     assert process.returncode == 0
 
 
-def test_serving_a_missing_folder_exits_1_with_a_message(tmp_path: Path) -> None:
+def test_serving_a_missing_folder_exits_2_with_a_message(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "atek_store", "serve", str(tmp_path / "missing"), "--port", "0"],
         capture_output=True,
         text=True,
         timeout=60,
     )
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "not a folder" in result.stderr
     assert "Traceback" not in result.stderr

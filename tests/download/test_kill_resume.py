@@ -12,7 +12,8 @@ from pathlib import Path
 from atek_store import load_yaml_and_extract_tar_list
 from atek_store.cli import main
 from atek_store.download import load_report
-from tests.download.fault_server import FaultServer, build_store, download_args
+from tests.download.fake_store import build_store, download_args
+from tests.fault_server import FaultServer
 
 SHARD = 512 * 1024
 
@@ -113,4 +114,7 @@ def test_ctrl_c_leaves_yamls_and_report_listing_exactly_the_verified_shards(
     report = load_report(out / "download_report.json")
     assert report.interrupted
     assert {s.relpath for s in report.shards if s.ok} == finished
-    assert partial_files(out)  # the interrupted transfer's bytes are kept for the next run
+    kept = partial_files(out)
+    assert kept  # the interrupted transfer's bytes are kept for the next run, and reported as such
+    partial = {s.relpath: s.bytes_kept for s in report.shards if s.status == "partial"}
+    assert partial == kept

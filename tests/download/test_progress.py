@@ -13,7 +13,13 @@ from atek_store.download.report import ShardOutcome
 
 def outcome(status: str) -> ShardOutcome:
     return ShardOutcome(
-        "s", "k_tar", "s/k.tar", 10, "0" * 40, status, reason="HTTP 503" if status == "failed" else None
+        "s",
+        "k_tar",
+        "s/k.tar",
+        10,
+        "0" * 40,
+        status,  # the string value is taken as the ShardStatus it names
+        reason="HTTP 503" if status == "failed" else None,
     )
 
 
@@ -43,7 +49,7 @@ def test_log_lines_when_not_a_terminal_and_failures_logged(caplog: pytest.LogCap
         progress.close()
     messages = [record.getMessage() for record in caplog.records]
     assert stream.getvalue() == ""
-    assert messages[0] == "downloading 2 shards, 20 B"
+    assert messages[0] == "2 shards selected, 20 B in all (verified ones are skipped)"
     assert "s/k.tar: failed (HTTP 503)" in messages
     assert messages[-1].startswith("20 B of 20 B")
     assert messages[-1].endswith("shards 2/2 done, 1 failed")

@@ -8,7 +8,8 @@ import pytest
 
 from atek_store import verify_local_store
 from atek_store.cli import main
-from tests.download.fault_server import FakeStore, FaultServer, build_store, download_args
+from tests.download.fake_store import FakeStore, build_store, download_args
+from tests.fault_server import FaultServer
 
 
 @pytest.fixture
@@ -83,3 +84,9 @@ def test_partial_download_is_named(downloaded: tuple[FakeStore, Path]) -> None:
     check = verify_local_store(out).checks[0]
     assert check.status == "missing"
     assert "partial download" in (check.reason or "")
+
+
+@pytest.mark.parametrize("workers", ["0", "-3"])
+def test_a_bad_worker_count_is_a_usage_error(downloaded: tuple[FakeStore, Path], workers: str) -> None:
+    _, out = downloaded
+    assert main(["verify", str(out), "--workers", workers]) == 2

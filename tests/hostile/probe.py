@@ -91,13 +91,19 @@ def _peak_mb() -> float:
 
 
 def probe_streams(folder: str, cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Stream each ``{"file", "limits", "cache"}`` case over loopback HTTP through the shard source."""
+    """Stream each ``{"file", "limits", "cache", "endless"}`` case over loopback HTTP through the source.
+
+    ``endless``: after the file, the server sends zeros until the client leaves.
+    """
     from atek_store.sources import ShardCache, ShardOpener
-    from tests.viz.loopback import serve
+    from tests.fault_server import Fault, FaultServer
 
     results = []
-    with serve(Path(folder)) as base:
+    with FaultServer() as server:
+        base = server.mount(Path(folder))
         for case in cases:
+            if case.get("endless"):
+                server.faults["/" + case["file"]] = Fault(endless=True)
             print("case", case["file"], flush=True)
             cache = ShardCache(Path(folder) / "cache") if case.get("cache") else None
             opener = ShardOpener(cache=cache, limits=_limits(case.get("limits", {})))

@@ -74,24 +74,28 @@ def test_the_loader_skips_every_hostile_shard_with_handler_warn(
 
 def test_streamed_members_are_read_within_what_arrives_and_the_ceiling(tmp_path: Path) -> None:
     key = "s_AtekDataSample_000000"
-    (tmp_path / "claims-200MiB.tar").write_bytes(T.header(f"{key}.a.txt", 200 << 20) + b"x" * (8 << 20))
+    (tmp_path / "claims-50MiB.tar").write_bytes(T.header(f"{key}.a.txt", 50 << 20) + b"x" * (8 << 20))
     (tmp_path / "claims-8GiB.tar").write_bytes(T.tar(T.header(f"{key}.a.txt", 8 << 30), b"x" * 4096))
     (tmp_path / "pax-size-minus-1.tar").write_bytes(
         T.tar(T.pax(T.pax_record(b"size", b"-1")), T.member(f"{key}.a.txt", b"x"))
     )
     (tmp_path / "good.tar").write_bytes(T.tar(T.member(f"{key}.a.txt", b"x" * 5000)))
+    (tmp_path / "endless-60MiB.tar").write_bytes(T.header(f"{key}.a.txt", 60 << 20))
+    (tmp_path / "endless-8GiB.tar").write_bytes(T.header(f"{key}.a.txt", 8 << 30))
     cases = [
-        {"file": "claims-200MiB.tar", "cache": True},
+        {"file": "claims-50MiB.tar", "cache": True},
         {"file": "claims-8GiB.tar"},
         {"file": "claims-8GiB.tar", "limits": {"max_member_bytes": 16 << 30}},
         {"file": "pax-size-minus-1.tar"},
         {"file": "good.tar", "cache": True},
+        {"file": "endless-60MiB.tar", "endless": True},
+        {"file": "endless-8GiB.tar", "endless": True},
     ]
     run = run_probe(
         f"from tests.hostile.probe import probe_streams\nresult = probe_streams({str(tmp_path)!r}, {cases})",
         timeout_s=120,
     )
-    cut, claims, raised, pax_size, good = returned(run)
+    cut, claims, raised, pax_size, good, endless, endless_claim = returned(run)
     assert cut["type"] == "TruncatedShardError"
     assert cut["cached"] == []  # a shard read in part never enters the cache
     assert cut["peak_after_mb"] - cut["peak_before_mb"] < 64  # what arrived (8 MiB), not what was claimed
@@ -105,6 +109,13 @@ def test_streamed_members_are_read_within_what_arrives_and_the_ceiling(tmp_path:
     assert good["ended"] == "returned"
     assert good["samples"] == 1
     assert good["cached"] == ["good.tar"]
+    # A server that never stops: a member under the ceiling is read (then the zeros end the
+    # archive), one over it is refused at its header; memory follows the member, not the stream.
+    assert endless["ended"] == "returned"
+    assert endless["samples"] == 1
+    assert endless["peak_after_mb"] - endless["peak_before_mb"] < 3 * 64
+    assert endless_claim["type"] == "FormatError"
+    assert "max_member_bytes" in endless_claim["message"]
 
 
 def test_commands_on_hostile_input_end_with_one_line_and_exit_code_2(

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -13,7 +11,7 @@ import pytest
 from atek_store.errors import TransferError, TruncatedShardError, UsageError
 from atek_store.format import iter_shard
 from atek_store.sources import ShardCache, ShardOpener
-from tests.viz.loopback import serve
+from tests.fault_server import FaultServer
 
 EFM = "adt_efm_short/shards-0000.tar"
 
@@ -39,14 +37,6 @@ class _Failing(io.RawIOBase):
         raise OSError(5, "Input/output error")
 
 
-@pytest.fixture
-def unreachable() -> Iterator[str]:
-    """An http URL whose port is bound but never listens: any fetch is refused at once."""
-    with socket.socket() as bound:
-        bound.bind(("127.0.0.1", 0))
-        yield f"http://127.0.0.1:{bound.getsockname()[1]}"
-
-
 def test_samples_carry_url_and_local_path_right_after_the_key(golden_dir: Path) -> None:
     path = golden_dir / "wds" / EFM
     for source in (path, str(path), f"file://{path}"):
@@ -58,11 +48,12 @@ def test_samples_carry_url_and_local_path_right_after_the_key(golden_dir: Path) 
             assert sample["__local_path__"] == str(path)
 
 
-def test_a_streamed_shard_has_its_url_as_given_and_no_local_path(golden_dir: Path) -> None:
-    with serve(golden_dir / "wds") as base:
-        url = f"{base}/{EFM}?Expires=1&Signature=abc"
-        with ShardOpener() as opener:
-            items = list(opener.samples(url))
+def test_a_streamed_shard_has_its_url_as_given_and_no_local_path(
+    golden_dir: Path, fault_server: FaultServer
+) -> None:
+    url = f"{fault_server.mount(golden_dir / 'wds')}/{EFM}?Expires=1&Signature=abc"
+    with ShardOpener() as opener:
+        items = list(opener.samples(url))
     assert [item.origin.url for item in items] == [url, url]
     assert items[0].origin is items[1].origin  # one origin per shard, its name computed once
     assert "abc" not in items[0].origin.name
@@ -70,9 +61,9 @@ def test_a_streamed_shard_has_its_url_as_given_and_no_local_path(golden_dir: Pat
 
 
 def test_a_cached_shard_is_never_fetched_nor_claimed(
-    golden_dir: Path, tmp_path: Path, unreachable: str
+    golden_dir: Path, tmp_path: Path, fault_server: FaultServer
 ) -> None:
-    url = f"{unreachable}/{EFM}?Signature=abc"
+    url = f"{fault_server.mount(golden_dir / 'wds')}/{EFM}?Signature=abc"
     cache = ShardCache(tmp_path / "cache")
     entry = cache.writer(url)
     assert entry is not None
@@ -82,12 +73,13 @@ def test_a_cached_shard_is_never_fetched_nor_claimed(
     with ShardOpener(cache=cache, prefetched=claims) as opener:
         assert len(list(opener.samples(url))) == 2
     assert claims.asked == []
+    assert fault_server.requested_paths() == []
 
 
 def test_a_prefetched_stream_is_read_instead_of_fetching_and_enters_the_cache(
-    golden_dir: Path, tmp_path: Path, unreachable: str
+    golden_dir: Path, tmp_path: Path, refused_url: str
 ) -> None:
-    url = f"{unreachable}/{EFM}"
+    url = refused_url
     cache = ShardCache(tmp_path / "cache")
     claims = _Claims({url: (golden_dir / "wds" / EFM).read_bytes()})
     with ShardOpener(cache=cache, prefetched=claims) as opener:

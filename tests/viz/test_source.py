@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
@@ -56,12 +55,9 @@ def test_a_cut_stream_is_reported_truncated_or_failed(golden_server: str) -> Non
     assert "/cut/" in str(caught.value)
 
 
-def test_an_unreachable_server_is_a_transfer_error() -> None:
-    with socket.socket() as probe:  # a port nobody listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+def test_an_unreachable_server_is_a_transfer_error(refused_url: str) -> None:
     with pytest.raises(TransferError, match="cannot reach"):
-        read_sample(f"http://127.0.0.1:{port}/{EFM}", 0, http_options=HttpOptions(retries=0))
+        read_sample(refused_url, 0, http_options=HttpOptions(retries=0))
 
 
 def test_a_folder_is_not_a_shard(golden_dir: Path) -> None:

@@ -19,6 +19,7 @@ from atek_store.errors import (
     ManifestError,
     RawDataError,
     ShardListError,
+    StoreLayoutError,
     UrlsExpiredError,
     UsageError,
 )
@@ -39,7 +40,14 @@ def exit_code_for(error: BaseException) -> int:
     if isinstance(error, UrlsExpiredError):
         return EXIT_EXPIRED
     if isinstance(
-        error, UsageError | ConfigError | ManifestError | ShardListError | FormatError | RawDataError
+        error,
+        UsageError
+        | ConfigError
+        | ManifestError
+        | ShardListError
+        | FormatError
+        | RawDataError
+        | StoreLayoutError,
     ):
         return EXIT_USAGE
     if isinstance(error, KeyboardInterrupt):
@@ -67,3 +75,9 @@ def run_guarded(func: Callable[[argparse.Namespace], int], args: argparse.Namesp
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+    except OSError as error:
+        # A file the command had to read or write failed outside our own checks (a read-only or
+        # full disk, a permission): say which file and why instead of printing a traceback.
+        where = f": {error.filename}" if error.filename else ""
+        print(f"atek-store: error: {error.strerror or error}{where}", file=sys.stderr)
+        return EXIT_FAILED

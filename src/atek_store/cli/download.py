@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from atek_store import settings
@@ -11,9 +12,9 @@ from atek_store.cli._errors import EXIT_OK
 from atek_store.errors import TransferError
 
 if TYPE_CHECKING:
-    from atek_store.download import DownloadPlan, DownloadReport
+    from atek_store.download import DownloadPlan, DownloadReport, DownloadRequest
 
-__all__ = ["add_parser", "add_selection_arguments", "render_plan"]
+__all__ = ["add_parser", "add_selection_arguments", "build_request", "render_plan"]
 
 _EXAMPLES = """\
 examples:
@@ -100,13 +101,18 @@ def add_parser(subparsers: Any) -> None:
     add_selection_arguments(parser)
     parser.add_argument("--workers", type=int, default=8, help="parallel transfers (default 8)")
     parser.add_argument(
-        "--retries", type=int, default=5, help="retries per shard without progress (default 5)"
+        "--retries",
+        type=int,
+        default=5,
+        help="retries per shard after failures without progress; waits double from 1 s, at most "
+        "300 s in all (default 5)",
     )
     parser.add_argument(
         "--timeout",
         type=float,
         default=30.0,
-        help="seconds to wait to connect or for the next bytes (default 30)",
+        help="seconds to wait to connect, for response headers or for the next bytes; a transfer "
+        "slower than 1 KiB/s over this long fails its attempt (default 30)",
     )
     parser.add_argument(
         "--dry-run",
@@ -132,8 +138,17 @@ def render_plan(plan: DownloadPlan) -> list[str]:
         f"{format_bytes(plan.total_bytes)} ({plan.total_bytes:,} bytes)",
     ]
     if plan.local:
-        needed = plan.bytes_still_needed()
-        lines.append(f"still to fetch into {plan.output_folder}: {format_bytes(needed)} ({needed:,} bytes)")
+        remaining = plan.remaining()
+        if remaining.nothing_to_do:
+            lines.append(
+                f"nothing to fetch: every selected shard in {plan.output_folder} is already verified"
+            )
+        else:
+            lines.append(
+                f"still to fetch into {plan.output_folder}: {remaining.to_fetch} shards, "
+                f"{format_bytes(remaining.bytes)} ({remaining.bytes:,} bytes); {remaining.proven} already "
+                f"verified, {remaining.to_check} on disk to re-check"
+            )
     lines.append("dry run: nothing was written")
     return lines
 
@@ -143,45 +158,45 @@ def _print_summary(report: DownloadReport) -> None:
         print(line)
 
 
-def _inputs(args: argparse.Namespace) -> dict[str, Any]:
-    """The arguments that plan_download and download_atek_wds_sequences share."""
-    return {
-        "config_name": args.config_name,
-        "input_json_path": args.input_json_path,
-        "output_folder_path": args.output_folder_path,
-        "max_num_sequences": args.max_num_sequences,
-        "train_val_split_ratio": args.train_val_split_ratio,
-        "random_seed": args.random_seed,
-        "download_wds_to_local": args.download_wds_to_local,
-        "train_val_split_json_path": args.train_val_split_json_path,
-        "stable_selection": args.stable_selection,
-        "allow_file_urls": args.allow_file_urls,
-    }
+def build_request(args: argparse.Namespace) -> DownloadRequest:
+    """The download request the parsed flags describe (validated by the record itself)."""
+    from atek_store.download import DownloadRequest
+
+    split_json = args.train_val_split_json_path
+    return DownloadRequest(
+        config_name=args.config_name,
+        input_json_path=Path(args.input_json_path),
+        output_folder_path=Path(args.output_folder_path),
+        train_val_split_ratio=args.train_val_split_ratio,
+        random_seed=args.random_seed,
+        max_num_sequences=args.max_num_sequences,
+        download_wds_to_local=args.download_wds_to_local,
+        train_val_split_json_path=Path(split_json) if split_json is not None else None,
+        overwrite=args.overwrite,
+        stable_selection=args.stable_selection,
+        allow_file_urls=args.allow_file_urls,
+        workers=args.workers,
+        retries=args.retries,
+        timeout=args.timeout,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Plan (dry run) or download, print the summary; errors map to exit codes."""
+    request = build_request(args)
     if args.dry_run:
         from atek_store.download import plan_download
 
-        print("\n".join(render_plan(plan_download(**_inputs(args)))))
+        print("\n".join(render_plan(plan_download(request))))
         return EXIT_OK
-    from atek_store.download import ConsoleProgress, DownloadReport, download_atek_wds_sequences
+    from atek_store.download import ConsoleProgress, run_download
 
     progress = ConsoleProgress(bar=False if settings.progress_disabled() else None, stream=sys.stderr)
     try:
-        report = download_atek_wds_sequences(
-            **_inputs(args),
-            overwrite=args.overwrite,
-            workers=args.workers,
-            retries=args.retries,
-            timeout=args.timeout,
-            progress=progress,
-        )
+        report = run_download(request, progress=progress)
     except TransferError as error:
-        partial = getattr(error, "report", None)
-        if isinstance(partial, DownloadReport):
-            _print_summary(partial)
+        if error.report is not None:
+            _print_summary(error.report)
         raise
     _print_summary(report)
     return EXIT_OK

@@ -54,7 +54,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _as_json(summary: ShardSummary) -> dict[str, Any]:
-    from atek_store.download.transport import redact_url
+    from atek_store.http import redact_url
 
     data = dataclasses.asdict(summary)
     data["source"] = redact_url(summary.source)
@@ -114,7 +114,7 @@ def _sample_details(sample: SampleSummary) -> list[str]:
 
 def format_summary(summary: ShardSummary) -> str:
     """The summary as text for a terminal."""
-    from atek_store.download.transport import redact_url
+    from atek_store.http import redact_url
 
     lines = [f"shard {redact_url(summary.source)}"]
     if summary.selected is not None:

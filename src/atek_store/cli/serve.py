@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from atek_store import settings
+from atek_store.errors import StoreLayoutError
 
 __all__ = ["add_parser"]
 
@@ -46,6 +47,9 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Serve until interrupted; print the URL once listening."""
+    if not args.root.is_dir():
+        # Bad input (exit 2), checked before anything starts.
+        raise StoreLayoutError(f"store root {args.root} is not a folder", path=str(args.root))
     from atek_store.store.server import ServerConfig, serve_store
 
     config = ServerConfig(

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from atek_store.cli._choices import DeferredChoices
+from atek_store.errors import UsageError
 
 __all__ = ["add_parser"]
 
@@ -49,6 +51,11 @@ def _synthetic_configs() -> list[str]:
 
 
 def _run(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(
+            f"--out {out} exists and is not a folder; give a folder to write the store into", flag="--out"
+        )
     from atek_store.synthetic import write_synthetic_store
 
     records = write_synthetic_store(

@@ -13,33 +13,72 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from atek_store.download.request import DownloadRequest
 from atek_store.download.state import StateJournal
 from atek_store.errors import InsufficientDiskSpaceError, UsageError
 from atek_store.manifest import ConfigManifest, ShardEntry, UrlManifest, load_manifest
 from atek_store.selection import Selection, load_split_json, make_selection
 
-__all__ = ["URL_LIFETIME_DAYS", "DownloadPlan", "check_disk_space", "plan_download", "warn_if_stale"]
+__all__ = [
+    "URL_LIFETIME_DAYS",
+    "DownloadPlan",
+    "Remaining",
+    "check_disk_space",
+    "free_bytes",
+    "nearest_existing",
+    "plan_download",
+    "warn_if_stale",
+]
 
 _log = logging.getLogger(__name__)
 URL_LIFETIME_DAYS = 30
 
 
 @dataclass(frozen=True)
-class DownloadPlan:
-    """The selected sequences, their split and shards, and where they go."""
+class Remaining:
+    """What a local download still has to do, estimated from metadata alone (nothing is hashed).
 
+    Attributes:
+        proven: shards a state record proves verified and unchanged (skipped without a read).
+        to_check: shards whose file has the right size but no record (re-hashed before trusted).
+        to_fetch: shards to transfer, in whole or from their ``.part``.
+        bytes: bytes to transfer (a ``.part`` counts for what it holds).
+    """
+
+    proven: int
+    to_check: int
+    to_fetch: int
+    bytes: int
+
+    @property
+    def nothing_to_do(self) -> bool:
+        """True when every selected shard is proven verified: no transfer and no re-hash."""
+        return self.to_check == 0 and self.to_fetch == 0
+
+
+@dataclass(frozen=True)
+class DownloadPlan:
+    """The request, the parsed URL JSON, the selected sequences and their split."""
+
+    request: DownloadRequest
     manifest: UrlManifest
     config: ConfigManifest
     selection: Selection
-    output_folder: Path
-    local: bool
-    max_num_sequences: int | None
-    ratio: float
+
+    @property
+    def output_folder(self) -> Path:
+        """Where shards, YAML lists and the report go."""
+        return self.request.output_folder_path
+
+    @property
+    def local(self) -> bool:
+        """True when the shards are fetched (not only listed as URLs)."""
+        return self.request.download_wds_to_local
 
     @property
     def shards(self) -> tuple[ShardEntry, ...]:
         """Every selected shard: train sequences first, then validation, each in JSON order."""
-        return tuple(shard for name in self.selection.all for shard in self.config.sequences[name].shards)
+        return self.shards_of(self.selection.all)
 
     def shards_of(self, names: tuple[str, ...]) -> tuple[ShardEntry, ...]:
         """The shards of some of the selected sequences."""
@@ -50,25 +89,30 @@ class DownloadPlan:
         """Sum of ``file_size_bytes`` over the selected shards."""
         return sum(shard.size for shard in self.shards)
 
-    def bytes_still_needed(self, *, overwrite: bool = False) -> int:
-        """Bytes to fetch, estimated from metadata alone (nothing is read or hashed).
+    def remaining(self) -> Remaining:
+        """What is left to do in the output folder (with ``overwrite``: everything).
 
-        A shard counts as present when a state record proves it, or when a file of the right size
-        is there (it is re-hashed before being trusted); a ``.part`` counts for its size.
+        A shard counts as proven when a state record proves it, to be checked when a file of the
+        right size is there without a record, and to be fetched otherwise; a ``.part`` counts for
+        its size.
         """
-        if overwrite:
-            return self.total_bytes
+        shards = self.shards
+        if self.request.overwrite:
+            return Remaining(proven=0, to_check=0, to_fetch=len(shards), bytes=self.total_bytes)
         journal = StateJournal(self.output_folder).load()
-        needed = 0
-        for shard in self.shards:
+        proven = to_check = to_fetch = needed = 0
+        for shard in shards:
             if journal.proves(shard):
+                proven += 1
                 continue
             dest = self.output_folder / shard.relpath
             if _size(dest) == shard.size:
+                to_check += 1
                 continue
+            to_fetch += 1
             part = _size(dest.with_name(dest.name + ".part"))
             needed += shard.size - part if 0 < part <= shard.size else shard.size
-        return needed
+        return Remaining(proven=proven, to_check=to_check, to_fetch=to_fetch, bytes=needed)
 
 
 def _size(path: Path) -> int:
@@ -78,50 +122,43 @@ def _size(path: Path) -> int:
         return -1
 
 
-def plan_download(
-    config_name: str | None,
-    input_json_path: str | Path,
-    output_folder_path: str | Path,
-    max_num_sequences: int | None = None,
-    train_val_split_ratio: float = 0.9,
-    random_seed: int = 42,
-    download_wds_to_local: bool = False,
-    train_val_split_json_path: str | Path | None = None,
-    *,
-    stable_selection: bool = False,
-    allow_file_urls: bool = False,
-) -> DownloadPlan:
-    """Validate every input and work out the download; writes nothing.
+def plan_download(request: DownloadRequest) -> DownloadPlan:
+    """Read the inputs a request names and work out the download; writes nothing.
 
     Raises:
         ManifestError: the URL JSON is malformed or names something unsafe.
-        UsageError: an unknown config, a bad ratio, a bad split JSON, an output path that is a file.
+        UsageError: an unknown config, a config or selection without shards, a bad split JSON (or
+            one that matches no sequence), an output path that is a file.
     """
-    manifest = load_manifest(input_json_path, allow_file_urls=allow_file_urls)
-    config = manifest.config(config_name)
-    split = load_split_json(train_val_split_json_path) if train_val_split_json_path else None
+    manifest = load_manifest(request.input_json_path, allow_file_urls=request.allow_file_urls)
+    config = manifest.config(request.config_name)
+    if not config.sequences:
+        raise UsageError(
+            f"config {config.name!r} of {manifest.source} lists no sequences: there is nothing to download",
+            flag="--config-name",
+        )
+    split_path = request.train_val_split_json_path
     selection = make_selection(
         config.sequences,
-        seed=random_seed,
-        max_num_sequences=max_num_sequences,
-        ratio=train_val_split_ratio,
-        split=split,
-        stable=stable_selection,
+        seed=request.random_seed,
+        max_num_sequences=request.max_num_sequences,
+        ratio=request.train_val_split_ratio,
+        split=load_split_json(split_path) if split_path is not None else None,
+        stable=request.stable_selection,
     )
-    output = Path(output_folder_path)
+    output = request.output_folder_path
     if output.exists() and not output.is_dir():
         raise UsageError(
             f"--output-folder-path {output} exists and is not a folder", flag="--output-folder-path"
         )
-    return DownloadPlan(
-        manifest=manifest,
-        config=config,
-        selection=selection,
-        output_folder=output,
-        local=download_wds_to_local,
-        max_num_sequences=max_num_sequences,
-        ratio=train_val_split_ratio,
-    )
+    plan = DownloadPlan(request=request, manifest=manifest, config=config, selection=selection)
+    if not plan.shards:
+        raise UsageError(
+            f"the {len(selection.all)} selected sequences of config {config.name!r} in {manifest.source} "
+            "hold no shards: there is nothing to download",
+            flag="--config-name",
+        )
+    return plan
 
 
 def warn_if_stale(manifest: UrlManifest, *, now: float | None = None) -> None:
@@ -146,17 +183,30 @@ def warn_if_stale(manifest: UrlManifest, *, now: float | None = None) -> None:
         )
 
 
+def nearest_existing(folder: Path) -> Path:
+    """``folder`` or its closest ancestor that exists: where the folder will be created."""
+    probe = folder.absolute()
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    return probe
+
+
+def free_bytes(folder: Path) -> int:
+    """Bytes free on the file system that holds (or will hold) ``folder``; -1 when it cannot be told."""
+    try:
+        return shutil.disk_usage(os.fspath(nearest_existing(folder))).free
+    except OSError:
+        return -1
+
+
 def check_disk_space(folder: Path, needed: int) -> None:
     """Refuse when the file system that will hold ``folder`` has less than ``needed`` bytes free.
 
     Raises:
         InsufficientDiskSpaceError: naming the folder, the bytes needed and the bytes free.
     """
-    probe = folder.absolute()
-    while not probe.exists() and probe != probe.parent:
-        probe = probe.parent
-    free = shutil.disk_usage(os.fspath(probe)).free
-    if needed > free:
+    free = free_bytes(folder)
+    if 0 <= free < needed:
         raise InsufficientDiskSpaceError(
             f"{folder}: {needed:,} bytes still to download but only {free:,} bytes free on its file system; "
             "free some space, choose another --output-folder-path, or select fewer sequences",

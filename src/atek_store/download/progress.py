@@ -90,7 +90,11 @@ class ConsoleProgress:
                 )
                 self._bar.set_postfix_str(f"shards 0/{total_shards}", refresh=False)
             else:
-                _log.info("downloading %d shards, %s", total_shards, format_bytes(total_bytes))
+                _log.info(
+                    "%d shards selected, %s in all (verified ones are skipped)",
+                    total_shards,
+                    format_bytes(total_bytes),
+                )
 
     def advance(self, nbytes: int) -> None:
         """Move the bar; in log mode, print a line every ``log_every_s`` seconds."""

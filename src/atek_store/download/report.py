@@ -6,35 +6,46 @@ import json
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from atek_store.atomic import atomic_write_text
 from atek_store.errors import ManifestError
 from atek_store.manifest import ShardEntry
+from atek_store.untrusted import brief_text, read_json_file
 
 __all__ = [
-    "DOWNLOADED",
-    "EXPIRED",
-    "FAILED",
-    "LISTED",
-    "NOT_STARTED",
-    "PRESENT",
     "REPORT_FILE",
     "DownloadReport",
     "ShardOutcome",
+    "ShardStatus",
     "format_bytes",
     "load_report",
 ]
 
 REPORT_FILE = "download_report.json"
-DOWNLOADED = "downloaded"  # fetched in this run, size and sha1 verified
-PRESENT = "present"  # already on disk and verified (state record or one re-hash)
-FAILED = "failed"  # gave up after the allowed retries, or a permanent error
-EXPIRED = "expired"  # the server refused the signed URL (401/403)
-NOT_STARTED = "not_started"  # the run stopped (URLs expired, interrupted) before this shard
-LISTED = "listed"  # streamable mode: written to the YAML, not downloaded
-_GOOD = frozenset({DOWNLOADED, PRESENT})
+
+
+class ShardStatus(str, Enum):
+    """How one shard ended in one run; the value is what ``download_report.json`` holds."""
+
+    DOWNLOADED = "downloaded"  # fetched in this run, size and sha1 verified
+    PRESENT = "present"  # already on disk and verified (state record or one re-hash)
+    FAILED = "failed"  # gave up after the allowed retries, or a permanent error
+    EXPIRED = "expired"  # the server refused the signed URL (401/403)
+    NOT_STARTED = "not_started"  # the run stopped (URLs expired, interrupted) before this shard
+    PARTIAL = "partial"  # the run stopped during this shard; ``bytes_kept`` bytes wait in its .part
+    LISTED = "listed"  # streamable mode: written to the YAML, not downloaded
+
+    def __str__(self) -> str:
+        # The plain value in messages and f-strings on every Python (3.12 changed Enum.__format__).
+        return self.value
+
+    @property
+    def verified(self) -> bool:
+        """True for the statuses that leave the shard on disk with its size and sha1 checked."""
+        return self in (ShardStatus.DOWNLOADED, ShardStatus.PRESENT)
 
 
 @dataclass(frozen=True)
@@ -46,22 +57,27 @@ class ShardOutcome:
     relpath: str
     size: int
     sha1: str
-    status: str
+    status: ShardStatus
     reason: str | None = None
     attempts: int = 0
     bytes_received: int = 0
     bytes_hashed: int = 0
     bytes_rehashed: int = 0
     resumed_from: int = 0
+    bytes_kept: int = 0  # bytes left in the shard's .part for a re-run (not verified yet)
     seconds: float = 0.0
+
+    def __post_init__(self) -> None:
+        # A status read back from JSON arrives as its string value; an unknown one is a ValueError.
+        object.__setattr__(self, "status", ShardStatus(self.status))
 
     @property
     def ok(self) -> bool:
         """True when the shard is on disk and verified."""
-        return self.status in _GOOD
+        return self.status.verified
 
     @classmethod
-    def of(cls, shard: ShardEntry, status: str, **details: Any) -> ShardOutcome:
+    def of(cls, shard: ShardEntry, status: ShardStatus, **details: Any) -> ShardOutcome:
         """The outcome of ``shard`` with a status and optional details (reason, byte counts...)."""
         return cls(
             sequence=shard.sequence,
@@ -99,7 +115,7 @@ class DownloadReport:
     tool_version: str = ""
     yaml_files: tuple[str, ...] = field(default_factory=tuple)
 
-    def count(self, status: str) -> int:
+    def count(self, status: ShardStatus) -> int:
         """Number of shards with a given status."""
         return sum(1 for shard in self.shards if shard.status == status)
 
@@ -128,7 +144,7 @@ class DownloadReport:
     def to_json(self) -> str:
         """The report as pretty JSON (shards keep their order)."""
         data = asdict(self)
-        data["summary"] = dict(Counter(shard.status for shard in self.shards))
+        data["summary"] = dict(Counter(shard.status.value for shard in self.shards))
         return json.dumps(data, indent=2) + "\n"
 
     def write(self, folder: str | Path) -> Path:
@@ -147,22 +163,30 @@ class DownloadReport:
             f"{len(self.shards)} shards, {format_bytes(self.total_bytes)}",
         ]
         if self.mode == "local":
-            lines.append(
-                f"shards: {counts[DOWNLOADED]} downloaded and verified, "
-                f"{counts[PRESENT]} already verified (skipped), {counts[FAILED]} failed"
-                + (f", {counts[EXPIRED]} refused (URLs expired)" if counts[EXPIRED] else "")
-                + (f", {counts[NOT_STARTED]} not fetched (run stopped)" if counts[NOT_STARTED] else "")
+            line = (
+                f"shards: {counts[ShardStatus.DOWNLOADED]} downloaded and verified, "
+                f"{counts[ShardStatus.PRESENT]} already verified (skipped), "
+                f"{counts[ShardStatus.FAILED]} failed"
             )
+            if counts[ShardStatus.EXPIRED]:
+                line += f", {counts[ShardStatus.EXPIRED]} refused (URLs expired)"
+            if counts[ShardStatus.NOT_STARTED]:
+                line += f", {counts[ShardStatus.NOT_STARTED]} not fetched (run stopped)"
+            if counts[ShardStatus.PARTIAL]:
+                line += f", {counts[ShardStatus.PARTIAL]} partly fetched (kept for a re-run)"
+            lines.append(line)
             rate = self.bytes_received / took if took > 0 else 0.0
             lines.append(
                 f"received {format_bytes(self.bytes_received)} in {took:.1f} s ({format_bytes(rate)}/s)"
             )
             for shard in self.failed[:50]:
-                lines.append(f"  {shard.status.upper()} {shard.relpath}: {shard.reason or shard.status}")
+                lines.append(
+                    f"  {shard.status.value.upper()} {shard.relpath}: {shard.reason or shard.status}"
+                )
             if len(self.failed) > 50:
                 lines.append(f"  ... and {len(self.failed) - 50} more (see {REPORT_FILE})")
         else:
-            lines.append(f"listed {counts[LISTED]} shard URLs in the streamable YAMLs")
+            lines.append(f"listed {counts[ShardStatus.LISTED]} shard URLs in the streamable YAMLs")
         return lines
 
 
@@ -196,10 +220,14 @@ def load_report(path: str | Path) -> DownloadReport:
         ManifestError: the file is missing or not a report this tool wrote.
     """
     path = Path(path)
+    document = read_json_file(
+        path, what="download report", fail=lambda message: ManifestError(message, path=str(path))
+    )
+    if not isinstance(document.data, dict):
+        raise ManifestError(f"{path} is not a download report: it holds no JSON object", path=str(path))
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return DownloadReport(**_tuple_fields(data))
-    except FileNotFoundError:
-        raise ManifestError(f"download report not found: {path}", path=str(path)) from None
-    except (OSError, ValueError, TypeError, AttributeError) as error:
-        raise ManifestError(f"{path} is not a download report: {error}", path=str(path)) from None
+        return DownloadReport(**_tuple_fields(document.data))
+    except (ValueError, TypeError, AttributeError) as error:
+        raise ManifestError(
+            f"{path} is not a download report: {brief_text(str(error))}", path=str(path)
+        ) from None

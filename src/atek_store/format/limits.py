@@ -1,8 +1,9 @@
 """The ceilings every shard reader enforces: a hostile shard ends in our error, never in a hang or OOM.
 
 A shard is untrusted input (it may come from any server): every size it declares is checked
-against a ceiling *before* anything is allocated for it. The defaults leave more than 25x room over
-the largest member, frame and sample of the real ATEK store; raise them for data of your own with
+against a ceiling *before* anything is allocated for it. The defaults leave about 10x room over
+the largest member (a 5 MB depth stack or semidense block) and sample (~12 MB) of the real ATEK
+store, and keep a reader of a hostile stream well under 500 MB; raise them for data of your own with
 ``ReadLimits(max_member_bytes=...)`` passed to the loader, ``iter_shard``, ``inspect`` / ``render``
 (through the API), or for every command at once with the environment variable
 ``ATEK_STORE_READ_LIMITS="max_member_bytes=1G,max_image_pixels=64M"`` (read by
@@ -32,8 +33,8 @@ class ReadLimits:
         max_member_bytes: one tar member's payload (the largest real ATEK member, a depth stack, is
             about 5 MB); also the largest tensor a ``.pth`` member may expand to.
         max_header_bytes: one PAX or GNU long-name header's payload (real ones are ~100 bytes).
-        max_sample_bytes: all members of one sample together (payloads and names), and the decoded
-            image stack of one camera.
+        max_sample_bytes: all members of one sample together (payloads and names; a real efm
+            sample is ~12 MB), and the decoded image stack of one camera.
         max_image_pixels: width x height of one JPEG frame, checked on its header before decoding
             (real ATEK frames are at most 2880x2880).
         max_frames: frames of one camera's image stack, and entries of the semidense lengths.
@@ -41,9 +42,9 @@ class ReadLimits:
             merged back (real ``gt_data`` is 5 deep).
     """
 
-    max_member_bytes: int = 256 << 20
+    max_member_bytes: int = 64 << 20
     max_header_bytes: int = 1 << 20
-    max_sample_bytes: int = 1 << 30
+    max_sample_bytes: int = 128 << 20
     max_image_pixels: int = 4096 * 4096
     max_frames: int = 4096
     max_json_depth: int = 64

@@ -10,7 +10,7 @@ from atek_store.format.decode import decode_sample
 from atek_store.format.limits import ReadLimits, read_limits
 
 if TYPE_CHECKING:
-    from atek_store.loading.remote import HttpOptions
+    from atek_store.http import HttpOptions
     from atek_store.sources import SourceSample
 
 __all__ = ["decode_source_sample", "iter_shard"]

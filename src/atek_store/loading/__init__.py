@@ -16,7 +16,7 @@ _LAZY: dict[str, str] = {
     "AtekDataLoader": "atek_store.loading.dataloader",
     "AtekWdsDataset": "atek_store.loading.dataset",
     "DEFAULT_CACHE_MAX_BYTES": "atek_store.sources.cache",
-    "HttpOptions": "atek_store.loading.remote",
+    "HttpOptions": "atek_store.http.options",
     "ShardCache": "atek_store.sources.cache",
     "SkipCounts": "atek_store.loading.handler",
     "atek_default_collation_fn": "atek_store.loading.collate",
@@ -26,12 +26,12 @@ _LAZY: dict[str, str] = {
 }
 
 if typing.TYPE_CHECKING:
+    from atek_store.http import HttpOptions
     from atek_store.loading.api import create_native_atek_dataloader, load_atek_wds_dataset
     from atek_store.loading.collate import atek_default_collation_fn, simple_list_collation_fn
     from atek_store.loading.dataloader import AtekDataLoader
     from atek_store.loading.dataset import AtekWdsDataset
     from atek_store.loading.handler import SkipCounts
-    from atek_store.loading.remote import HttpOptions
     from atek_store.sources.cache import DEFAULT_CACHE_MAX_BYTES, ShardCache
 else:
     __getattr__, __dir__ = _lazy.attach(__name__, _LAZY)

@@ -19,12 +19,12 @@ from atek_store import settings
 from atek_store.errors import UsageError
 from atek_store.format.limits import ReadLimits
 from atek_store.format.limits import read_limits as read_limits_or_default
+from atek_store.http import HttpOptions
 from atek_store.loading.collate import atek_default_collation_fn, batch_collation
 from atek_store.loading.dataloader import AtekDataLoader
 from atek_store.loading.dataset import AtekWdsDataset
 from atek_store.loading.handler import ErrorPolicy, HandlerSpec
 from atek_store.loading.pipeline import Collate, PipelineConfig, Transform
-from atek_store.loading.remote import HttpOptions
 from atek_store.loading.shards import NodeSplitter, expand_urls
 from atek_store.loading.shuffle import DEFAULT_SEED
 from atek_store.sources.cache import DEFAULT_CACHE_MAX_BYTES, ShardCache

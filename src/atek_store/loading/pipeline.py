@@ -26,9 +26,9 @@ from typing import Any
 from atek_store.errors import FormatError, LoaderError, TransferError
 from atek_store.format.decode import decode_sample
 from atek_store.format.limits import ReadLimits
+from atek_store.http import HttpOptions
 from atek_store.loading.handler import ErrorPolicy, SkipCounts
 from atek_store.loading.keymap import remap_keys
-from atek_store.loading.remote import HttpOptions
 from atek_store.loading.shards import NodeSplitter, Topology, reader_shards
 from atek_store.loading.shuffle import derive_seed, shuffle_buffer
 from atek_store.sources import ShardCache, ShardOpener, SourceSample

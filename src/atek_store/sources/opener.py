@@ -31,7 +31,7 @@ from atek_store.sources.cache import CacheEntryWriter, ShardCache
 from atek_store.sources.origin import ShardOrigin
 
 if TYPE_CHECKING:
-    from atek_store.loading.remote import HttpClient, HttpOptions
+    from atek_store.http import HttpClient, HttpOptions
 
 __all__ = ["Prefetched", "ShardOpener", "SourceSample"]
 
@@ -210,9 +210,8 @@ class ShardOpener:
 
     def _client(self) -> HttpClient:
         if self._http is None:
-            # Imported on first use: local shards need no HTTP stack, and the client's module
-            # lives in the loading layer, which imports this one.
-            from atek_store.loading.remote import HttpClient
+            # Imported on first use: local shards need no HTTP stack (urllib3, its pool).
+            from atek_store.http.client import HttpClient
 
             self._http = HttpClient(self._http_options)
         return self._http

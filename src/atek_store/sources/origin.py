@@ -11,8 +11,8 @@ import os
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
-from atek_store.download.transport import redact_url
 from atek_store.errors import UsageError
+from atek_store.http.redact import redact_url
 
 __all__ = ["REMOTE_SCHEMES", "ShardOrigin", "is_remote"]
 

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from atek_store.errors import StoreError
+from atek_store.errors import StoreError, StoreLayoutError
 
 __all__ = ["SAFE_NAME", "SHARD_NAME", "StoreShard", "check_name", "discover_shards", "shard_key"]
 
@@ -53,9 +53,9 @@ def shard_key(file_name: str) -> str:
 
 
 def check_name(name: str, *, what: str, where: Path | str) -> str:
-    """Return ``name`` if it is a safe store name, else raise :class:`StoreError` saying why."""
+    """Return ``name`` if it is a safe store name, else raise :class:`StoreLayoutError` saying why."""
     if len(name) > 255 or not SAFE_NAME.fullmatch(name):
-        raise StoreError(
+        raise StoreLayoutError(
             f"{what} name {name!r} at {where} is not usable in URLs and folder names: use only letters, "
             "digits, '_', '-' and '.', not starting with '.'",
             path=str(where),
@@ -71,10 +71,11 @@ def discover_shards(root: Path) -> tuple[StoreShard, ...]:
     symlink) is refused because the server would refuse to serve it.
 
     Raises:
-        StoreError: ``root`` is not a folder, holds no shard, or a name is unusable.
+        StoreLayoutError: ``root`` is not a folder, holds no shard, or a name is unusable.
+        StoreError: a shard links outside ``root``.
     """
     if not root.is_dir():
-        raise StoreError(f"store root {root} is not a folder", path=str(root))
+        raise StoreLayoutError(f"store root {root} is not a folder", path=str(root))
     real_root = root.resolve()
     shards: list[StoreShard] = []
     for config_dir in _visible_dirs(root):
@@ -86,7 +87,7 @@ def discover_shards(root: Path) -> tuple[StoreShard, ...]:
                 _log.warning("no shards-NNNN.tar in %s; skipping it", sequence_dir)
             shards.extend(found)
     if not shards:
-        raise StoreError(
+        raise StoreLayoutError(
             f"no shards found under {root}: expected files {root}/<config>/<sequence>/shards-NNNN.tar",
             path=str(root),
         )

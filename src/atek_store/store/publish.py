@@ -33,6 +33,8 @@ _log = logging.getLogger(__name__)
 
 DEFAULT_SIGNED_TTL_DAYS = 30.0
 DEFAULT_S3_TTL_DAYS = 7.0
+# Ten years: longer is not an expiry, and far longer overflows the dates it is shown as.
+MAX_TTL_DAYS = 3650.0
 
 # Called as progress(stage, done, total), stage being "check" or "upload".
 ProgressCallback = Callable[[str, int, int], None]
@@ -89,8 +91,9 @@ class PublishOptions:
         if self.ttl_days is not None:
             if not self.sign and self.s3_url is None:
                 raise UsageError("--ttl-days only applies to signed (--sign) or S3 (--s3-url) URLs")
-            if not self.ttl_days > 0:
-                raise UsageError(f"--ttl-days {self.ttl_days} must be positive")
+            if not 0 < self.ttl_days <= MAX_TTL_DAYS:
+                # Checked before any work: a huge value would only fail after the JSON is written.
+                raise UsageError(f"--ttl-days {self.ttl_days} must be more than 0 and at most {MAX_TTL_DAYS}")
         if self.s3_url is not None and self.ttl_seconds > MAX_PRESIGN_SECONDS:
             raise UsageError(
                 f"--ttl-days {self.ttl_days:g} is too long for S3: presigned URLs last at most 7 days"

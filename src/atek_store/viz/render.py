@@ -26,7 +26,7 @@ from atek_store.categories import category_name
 from atek_store.errors import UsageError
 from atek_store.format.limits import ReadLimits
 from atek_store.geometry import compose, invert
-from atek_store.loading.remote import HttpOptions
+from atek_store.http import HttpOptions
 from atek_store.viz.frames import FrameView, frame_views
 from atek_store.viz.source import read_sample
 from atek_store.viz.wireframe import project_boxes

@@ -19,7 +19,7 @@ from atek_store.format.shard import decode_source_sample, iter_shard
 from atek_store.sources import ShardOpener, ShardOrigin
 
 if TYPE_CHECKING:
-    from atek_store.loading.remote import HttpOptions
+    from atek_store.http import HttpOptions
 
 __all__ = ["iter_shard_samples", "read_sample"]
 

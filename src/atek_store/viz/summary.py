@@ -16,7 +16,7 @@ import torch
 
 from atek_store.categories import category_name
 from atek_store.format.limits import ReadLimits
-from atek_store.loading.remote import HttpOptions
+from atek_store.http import HttpOptions
 from atek_store.viz.frames import camera_labels
 from atek_store.viz.source import iter_shard_samples, read_sample
 
