@@ -12,7 +12,7 @@ from atek_store.errors import RawDataError
 from atek_store.preprocess import _aria
 from atek_store.preprocess.config import DepthConfig
 from atek_store.preprocess.depth import DEPTH_CAMERA_LABEL, DepthProcessor, ray_norms
-from atek_store.preprocess.geometry import CameraGeometry, build_geometry
+from atek_store.preprocess.rectify import CameraGeometry, build_geometry
 from tests.preprocess.conftest import needs_aria
 
 pytestmark = needs_aria

@@ -11,8 +11,8 @@ import torch
 from atek_store.errors import ConfigError
 from atek_store.preprocess import _aria, find_raw_paths, load_category_mapping
 from atek_store.preprocess.config import GroundTruthConfig
-from atek_store.preprocess.geometry import build_geometry
 from atek_store.preprocess.ground_truth import GroundTruthProcessor, centred_box
+from atek_store.preprocess.rectify import build_geometry
 from tests.preprocess.conftest import needs_aria
 
 pytestmark = needs_aria

@@ -78,3 +78,16 @@ def build_store(root: Path, golden_dir: Path) -> Path:
 def sha1_of(path: Path) -> str:
     """The SHA-1 of a file, computed independently of the code under test."""
     return hashlib.sha1(path.read_bytes(), usedforsecurity=False).hexdigest()
+
+
+def build_front_store(root: Path, golden_dir: Path, *, name: str = "AriaDigitalTwin") -> Path:
+    """:func:`build_store` with a ``dataset.yaml`` whose texts need escaping."""
+    build_store(root, golden_dir)
+    (root / "dataset.yaml").write_text(
+        f"name: {name}\n"
+        'release_version: "1.0"\n'
+        "description: 'Indoor scenes <script>alert(1)</script> & more'\n"
+        "licence: |\n  Use for research only.\n  <b>No</b> redistribution.\n",
+        encoding="utf-8",
+    )
+    return root

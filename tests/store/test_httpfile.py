@@ -40,10 +40,22 @@ def answer(**headers: str) -> FileAnswer:
         ("bytes=0-1,5-6", FileAnswer(200, 0, 1000)),
         ("items=0-1", FileAnswer(200, 0, 1000)),
         ("garbage", FileAnswer(200, 0, 1000)),
+        ("bytes=" + " " * 4000 + "-" + " " * 4000 + "x", FileAnswer(416)),
+        ("bytes=" + " " * 150 + "0-9", FileAnswer(206, 0, 10)),
+        ("bytes=0-9" + " " * 300, FileAnswer(416)),
+        ("bytes=\u0663-5", FileAnswer(416)),
+        ("bytes=1-2-3", FileAnswer(416)),
     ],
 )
 def test_range_headers(header: str | None, expected: FileAnswer) -> None:
     assert answer(**({"range": header} if header is not None else {})) == expected
+
+
+@given(header=st.text(alphabet=" -,=0123456789bytesx\t", max_size=400))
+def test_any_range_header_gets_one_of_the_defined_answers(header: str) -> None:
+    got = answer(range=header)
+    assert got.status in (200, 206, 416)
+    assert 0 <= got.start <= got.stop <= FILE.size
 
 
 def test_an_empty_file_has_no_satisfiable_range() -> None:

@@ -33,6 +33,7 @@ _COMMANDS: tuple[str, ...] = (
     "preprocess_many",
     "publish",
     "serve",
+    "access",
 )
 
 

@@ -8,13 +8,22 @@ from typing import Any
 
 from atek_store import settings
 from atek_store.errors import StoreLayoutError
+from atek_store.store.front.policy import Approval, FrontConfig
 
 __all__ = ["add_parser"]
 
 _EXAMPLES = """\
 examples:
-  atek-store serve my_store --port 8080                       # anyone may fetch
-  ATEK_STORE_SECRET=... atek-store serve my_store --port 8080  # signed URLs only
+  atek-store serve my_store --state my_state                  # the store front: pages, access requests
+  atek-store serve my_store --port 8080                       # files only, anyone may fetch
+  ATEK_STORE_SECRET=... atek-store serve my_store --port 8080  # files only, signed URLs only
+
+With --state, the server also serves the store front: / lists the datasets and configurations,
+each dataset page takes access requests (email + licence acceptance) and hands the requester a
+<Dataset>_ATEK_download_urls.json signed for their grant. Grants and the audit log are in the
+state folder (SQLite); manage them with `atek-store access list|approve|revoke|summary`. The
+signing secret is --secret / ATEK_STORE_SECRET, else one kept in the state folder. On the
+internet, put TLS in front (a reverse proxy) and give --public-url https://....
 
 Serves GET and HEAD with Range (206/416), ETag and Content-Length. With a secret (--secret or
 ATEK_STORE_SECRET), only URLs signed by `atek-store publish --sign` with the same secret are
@@ -41,8 +50,88 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--shutdown-timeout", type=float, default=10.0, help="seconds to let downloads finish on shutdown"
     )
+    parser.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=15.0,
+        metavar="S",
+        help="close a connection that sends no complete request, or takes no data, for S seconds (15)",
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        default=None,
+        metavar="N",
+        help="connections held at once (default: what the descriptor limit allows, at most 1024)",
+    )
     parser.add_argument("--no-access-log", action="store_true", help="do not log each request")
+    front = parser.add_argument_group("store front (with --state)")
+    front.add_argument(
+        "--state", type=Path, metavar="DIR", help="serve the store front; grants and audit in DIR"
+    )
+    front.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the URL users reach this server at (default: the listening address)",
+    )
+    front.add_argument(
+        "--ttl-days", type=float, default=30.0, metavar="DAYS", help="validity of issued URLs (default 30)"
+    )
+    front.add_argument(
+        "--approval",
+        choices=[a.value for a in Approval],
+        default=Approval.AUTO.value,
+        help="auto: grant at once; manual: wait for `atek-store access approve` (default auto)",
+    )
+    front.add_argument(
+        "--allow-domain",
+        action="append",
+        default=[],
+        metavar="DOMAIN",
+        help="accept only emails of this domain or its subdomains (repeatable)",
+    )
+    front.add_argument(
+        "--access-rate",
+        type=float,
+        default=10.0,
+        metavar="N",
+        help="access requests accepted per client address and minute (default 10)",
+    )
+    front.add_argument(
+        "--downloads-per-grant",
+        type=int,
+        default=16,
+        metavar="N",
+        help="file requests one grant may have in flight; more get 429 and are retried (default 16)",
+    )
+    front.add_argument(
+        "--no-previews",
+        dest="previews",
+        action="store_false",
+        help="do not render the configuration pages' sample and thumbnails (needs torch)",
+    )
+    front.add_argument(
+        "--trust-forwarded",
+        action="store_true",
+        help="take the client address from X-Forwarded-For (only behind a proxy that sets it)",
+    )
     parser.set_defaults(func=run)
+
+
+def _front(args: argparse.Namespace) -> FrontConfig | None:
+    if args.state is None:
+        return None
+    return FrontConfig(
+        state_dir=args.state,
+        public_url=args.public_url,
+        ttl_days=args.ttl_days,
+        approval=Approval(args.approval),
+        allowed_domains=tuple(args.allow_domain),
+        requests_per_minute=args.access_rate,
+        trust_forwarded=args.trust_forwarded,
+        previews=args.previews,
+        requests_per_grant=args.downloads_per_grant,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -52,6 +141,7 @@ def run(args: argparse.Namespace) -> int:
         raise StoreLayoutError(f"store root {args.root} is not a folder", path=str(args.root))
     from atek_store.store.server import ServerConfig, serve_store
 
+    front = _front(args)
     config = ServerConfig(
         root=args.root,
         host=args.host,
@@ -59,8 +149,17 @@ def run(args: argparse.Namespace) -> int:
         secret=args.secret if args.secret is not None else settings.store_secret(),
         shutdown_timeout=args.shutdown_timeout,
         access_log=not args.no_access_log,
+        idle_timeout=args.idle_timeout,
+        max_connections=args.max_connections,
+        front=front,
     )
-    mode = "signed URLs only" if config.secret else "no signature required"
-    serve_store(config, on_ready=lambda url: print(f"serving {args.root} at {url} ({mode})", flush=True))
+    mode = "signed URLs only" if config.secret or front else "no signature required"
+
+    def ready(url: str) -> None:
+        print(f"serving {args.root} at {url} ({mode})", flush=True)
+        if front is not None:
+            print(f"store front at {front.public_url or url}/ (state in {front.state_dir})", flush=True)
+
+    serve_store(config, on_ready=ready)
     print("stopped", flush=True)
     return 0

@@ -127,7 +127,7 @@ def encode_sample(sample: Mapping[str, Any]) -> dict[str, bytes]:
             members["gt_data.json"] = json.dumps(rest).encode("utf-8")
             for gt_key, tensor in tensors.items():
                 members[f"{gt_key.lower()}.pth"] = encode_tensor(tensor)
-        elif isinstance(value, torch.Tensor) and key.endswith("images") and key != K.DEPTH_IMAGES_KEY:
+        elif isinstance(value, torch.Tensor) and K.is_jpeg_stack_key(key):
             if value.dtype != torch.uint8 or value.ndim != 4:
                 raise FormatError(
                     f"{raw_key} must be a uint8 [frames, C, H, W] tensor, "

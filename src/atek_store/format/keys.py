@@ -16,27 +16,32 @@ from atek_store.errors import UsageError
 
 __all__ = [
     "CAMERA_LABELS",
+    "CAMERA_PREFIX",
     "DEPTH_IMAGES_KEY",
     "GT_DATA",
     "GT_TENSOR_PREFIX",
     "KEY_INFIX",
+    "MemberName",
     "SEMIDENSE_LENGTHS",
     "SEMIDENSE_LISTS",
     "SEMIDENSE_STACKED_SUFFIX",
     "SEQUENCE_NAME",
-    "MemberName",
     "camera_key",
     "gt_member_key",
     "gt_path",
     "image_frame",
     "image_member_key",
+    "is_jpeg_stack_key",
     "is_rgb_image_key",
     "parse_sample_key",
     "sample_key",
+    "split_camera_key",
+    "split_gt_path",
     "split_member_name",
 ]
 
 KEY_INFIX = "_AtekDataSample_"
+CAMERA_PREFIX = "mfcd#"
 GT_DATA = "gt_data"
 GT_TENSOR_PREFIX = "gt_data#"
 SEQUENCE_NAME = "sequence_name"
@@ -117,9 +122,22 @@ def is_rgb_image_key(images_key: str) -> bool:
     return "rgb" in images_key
 
 
+def is_jpeg_stack_key(key: str) -> bool:
+    """Whether the writer stores this image stack as one JPEG member per frame (depth is one ``.pth``)."""
+    return key.endswith("images") and key != DEPTH_IMAGES_KEY
+
+
 def camera_key(camera_label: str, field: str) -> str:
     """Flattened key of a camera field: ``mfcd#<camera label>+<field>``."""
-    return f"mfcd#{camera_label}+{field}"
+    return f"{CAMERA_PREFIX}{camera_label}+{field}"
+
+
+def split_camera_key(key: str) -> tuple[str, str] | None:
+    """``("camera-rgb", "images")`` for ``"mfcd#camera-rgb+images"``; None for keys of other groups."""
+    if not key.startswith(CAMERA_PREFIX):
+        return None
+    label, plus, field = key[len(CAMERA_PREFIX) :].partition("+")
+    return (label, field) if plus and label and field else None
 
 
 def gt_member_key(path: tuple[str, ...]) -> str:
@@ -136,4 +154,9 @@ def gt_path(key: str) -> tuple[str, ...] | None:
     """The nesting path of a ``gt_data#a+b+c`` key, or None for other keys."""
     if not key.startswith(GT_TENSOR_PREFIX):
         return None
-    return tuple(key[len(GT_TENSOR_PREFIX) :].split("+"))
+    return split_gt_path(key[len(GT_TENSOR_PREFIX) :])
+
+
+def split_gt_path(joined: str) -> tuple[str, ...]:
+    """``("a", "b", "c")`` for ``"a+b+c"``: a ground-truth nesting path without its ``gt_data#`` prefix."""
+    return tuple(joined.split("+"))

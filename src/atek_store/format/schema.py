@@ -93,8 +93,9 @@ class AtekSample:
         cameras: dict[str, CameraFrames] = {}
         camera_fields = {item.name for item in fields(CameraFrames)}
         for key, value in flat.items():
-            if key.startswith("mfcd#") and "+" in key:
-                label, _, name = key[len("mfcd#") :].partition("+")
+            parts = K.split_camera_key(key)
+            if parts is not None:
+                label, name = parts
                 if name in camera_fields:
                     camera = cameras.setdefault(label, CameraFrames(camera_label=label))
                     setattr(camera, name, value)

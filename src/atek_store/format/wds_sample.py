@@ -55,7 +55,7 @@ def merge_tensors_into_dict(
     """A deep copy of ``gt_dict_no_tensors``, each ``"a+b+c"`` entry of ``tensor_dict`` set at its path."""
     merged = copy.deepcopy(dict(gt_dict_no_tensors))
     for joined_keys, tensor in tensor_dict.items():
-        set_nested_dict_value(merged, joined_keys.split("+"), tensor)
+        set_nested_dict_value(merged, list(K.split_gt_path(joined_keys)), tensor)
     return merged
 
 

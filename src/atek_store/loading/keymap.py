@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from atek_store.format import keys as K
 from atek_store.format.wds_sample import ORIGINAL_SEMIDENSE_ORDER
 
 __all__ = ["PASS_THROUGH_KEYS", "in_original_key_order", "remap_keys", "select_and_remap_dict_keys"]
@@ -21,8 +22,6 @@ __all__ = ["PASS_THROUGH_KEYS", "in_original_key_order", "remap_keys", "select_a
 PASS_THROUGH_KEYS = ("__key__", "__url__")
 
 _SOURCE_KEYS = ("__key__", "__url__", "__local_path__")
-# The writer stores image stacks whose key ends so (depth) as one .pth tensor, not as JPEG frames.
-_DEPTH_SUFFIX = "depth+images"
 
 
 def _original_position(key: str) -> tuple[int, int, str]:
@@ -30,7 +29,7 @@ def _original_position(key: str) -> tuple[int, int, str]:
         return (0, _SOURCE_KEYS.index(key), "")
     if key in ORIGINAL_SEMIDENSE_ORDER:
         return (3, ORIGINAL_SEMIDENSE_ORDER.index(key), "")
-    if key.endswith("+images") and not key.endswith(_DEPTH_SUFFIX):
+    if K.is_jpeg_stack_key(key):
         # A JPEG stack appears where its first frame member "<key>_0.jpeg" is in the tar.
         return (2, 0, f"{key}_")
     # Members are sorted by their full name "<key>.<ext>": comparing "<key>." orders them the same.

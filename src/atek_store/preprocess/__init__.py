@@ -10,7 +10,7 @@ from atek_store import _lazy
 
 # Public name -> the module that defines it; imported on first use (see atek_store._lazy).
 _LAZY: dict[str, str] = {
-    "CategoryMapping": "atek_store.preprocess.categories",
+    "CategoryMapping": "atek_store.preprocess.category_mapping",
     "ManyResult": "atek_store.preprocess.many",
     "PreprocessConfig": "atek_store.preprocess.config",
     "RawSequencePaths": "atek_store.preprocess.paths",
@@ -18,7 +18,7 @@ _LAZY: dict[str, str] = {
     "SequenceResult": "atek_store.preprocess.pipeline",
     "find_raw_paths": "atek_store.preprocess.paths",
     "find_sequences": "atek_store.preprocess.many",
-    "load_category_mapping": "atek_store.preprocess.categories",
+    "load_category_mapping": "atek_store.preprocess.category_mapping",
     "load_config": "atek_store.preprocess.config",
     "parse_config": "atek_store.preprocess.config",
     "preprocess_many": "atek_store.preprocess.many",
@@ -26,7 +26,7 @@ _LAZY: dict[str, str] = {
 }
 
 if typing.TYPE_CHECKING:
-    from atek_store.preprocess.categories import CategoryMapping, load_category_mapping
+    from atek_store.preprocess.category_mapping import CategoryMapping, load_category_mapping
     from atek_store.preprocess.config import PreprocessConfig, load_config, parse_config
     from atek_store.preprocess.many import ManyResult, SequenceOutcome, find_sequences, preprocess_many
     from atek_store.preprocess.paths import RawSequencePaths, find_raw_paths

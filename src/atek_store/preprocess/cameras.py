@@ -20,7 +20,7 @@ from atek_store.errors import RawDataError
 from atek_store.format import CameraFrames
 from atek_store.preprocess import _aria
 from atek_store.preprocess.config import CameraConfig
-from atek_store.preprocess.geometry import CameraGeometry, build_geometry
+from atek_store.preprocess.rectify import CameraGeometry, build_geometry
 
 __all__ = ["CameraProcessor", "FrameLocator", "describe_calibration"]
 

@@ -27,7 +27,7 @@ from atek_store.format import CameraFrames
 from atek_store.preprocess import _aria
 from atek_store.preprocess.cameras import FrameLocator
 from atek_store.preprocess.config import DepthConfig
-from atek_store.preprocess.geometry import CameraGeometry
+from atek_store.preprocess.rectify import CameraGeometry
 
 __all__ = ["DEPTH_CAMERA_LABEL", "DepthProcessor", "ray_norms"]
 

@@ -30,10 +30,10 @@ import torch
 
 from atek_store.errors import RawDataError
 from atek_store.preprocess import _aria
-from atek_store.preprocess.categories import OTHER, CategoryMapping
+from atek_store.preprocess.category_mapping import OTHER, CategoryMapping
 from atek_store.preprocess.config import GroundTruthConfig
-from atek_store.preprocess.geometry import CameraGeometry
 from atek_store.preprocess.paths import RawSequencePaths
+from atek_store.preprocess.rectify import CameraGeometry
 
 __all__ = ["GroundTruthProcessor", "centred_box"]
 

@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from atek_store.atomic import atomic_write_text
 from atek_store.errors import UsageError
-from atek_store.preprocess.categories import CategoryMapping, load_category_mapping
+from atek_store.preprocess.category_mapping import CategoryMapping, load_category_mapping
 from atek_store.preprocess.config import PreprocessConfig, load_config
 from atek_store.preprocess.paths import is_raw_sequence_folder
 from atek_store.preprocess.pipeline import preprocess_sequence

@@ -21,7 +21,7 @@ from atek_store.errors import RawDataError, UsageError
 from atek_store.format import ShardRecord, ShardWriter
 from atek_store.preprocess import _aria
 from atek_store.preprocess.cameras import CameraProcessor
-from atek_store.preprocess.categories import CategoryMapping, load_category_mapping
+from atek_store.preprocess.category_mapping import CategoryMapping, load_category_mapping
 from atek_store.preprocess.config import PreprocessConfig, load_config
 from atek_store.preprocess.depth import DepthProcessor
 from atek_store.preprocess.ground_truth import GroundTruthProcessor

@@ -1,8 +1,12 @@
 """Run the store server: blocking until SIGINT/SIGTERM (the CLI), or on a background thread.
 
 aiohttp is imported only when a server starts, so ``import atek_store`` works without the
-``store`` extra. Shutdown is graceful either way: the listening socket closes first, downloads
-in flight get up to ``shutdown_timeout`` seconds to finish, then the remaining connections close.
+``store`` extra. Connections are admitted by our own accept loop
+(:mod:`atek_store.store.connections`: a connection cap derived from the descriptor limit, idle
+connections closed first, back-pressure when every connection is busy), and aiohttp's keep-alive
+timer closes a connection that sends no complete request within ``idle_timeout``. Shutdown is
+graceful either way: the listening socket closes first, downloads in flight get up to
+``shutdown_timeout`` seconds to finish, then the remaining connections close.
 """
 
 from __future__ import annotations
@@ -11,13 +15,17 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
 from atek_store.errors import StoreError, UsageError
+from atek_store.store.connections import ConnectionLimits, ConnectionPool, descriptor_budget
+from atek_store.store.front.policy import FrontConfig
 from atek_store.store.signing import UrlSigner
 
 __all__ = ["ServerConfig", "StoreServer", "serve_store", "start_store_server"]
@@ -35,6 +43,9 @@ class ServerConfig:
     secret: str | None = None
     shutdown_timeout: float = 10.0
     access_log: bool = True
+    idle_timeout: float = 15.0
+    max_connections: int | None = None
+    front: FrontConfig | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -45,6 +56,17 @@ class ServerConfig:
             raise UsageError("the URL signing secret is empty: give --secret or set ATEK_STORE_SECRET")
         if not self.root.is_dir():
             raise StoreError(f"store root {self.root} is not a folder", path=str(self.root))
+        self.limits()  # checks --idle-timeout and --max-connections
+
+    def limits(self) -> ConnectionLimits:
+        """The connection limits: ``max_connections`` lowered to what the descriptor limit allows."""
+        budget = descriptor_budget()
+        wanted = self.max_connections if self.max_connections is not None else budget
+        if wanted > budget:
+            _log.warning(
+                "--max-connections %d is more than the descriptor limit allows; using %d", wanted, budget
+            )
+        return ConnectionLimits(max_connections=min(wanted, budget), idle_timeout=self.idle_timeout)
 
 
 def _url(host: str, port: int) -> str:
@@ -58,36 +80,83 @@ async def _run(config: ServerConfig, stop: asyncio.Event, on_ready: Callable[[st
         from aiohttp import web
     except ImportError as error:  # pragma: no cover - depends on the installed extras
         raise StoreError("serving a store needs aiohttp: pip install 'atek-store[store]'") from error
-    from atek_store.store.app import make_store_app
+    from atek_store.store.accesslog import RedactingAccessLogger
+    from atek_store.store.app import ProtocolLog, make_store_app
 
     signer = UrlSigner(config.secret) if config.secret is not None else None
-    app = make_store_app(config.root, signer=signer)
+    front = None
+    if config.front is not None:
+        from atek_store.store.front.site import open_front
+
+        # Reads the state folder and hashes new shards: on a thread, before listening.
+        front, signer = await asyncio.to_thread(open_front, config.root, config.front, secret=config.secret)
+    limits = config.limits()
+    pool = ConnectionPool(limits=limits, clock=time.monotonic)
+    app = make_store_app(config.root, signer=signer, idle_timeout=limits.idle_timeout, pool=pool, front=front)
     runner = web.AppRunner(
         app,
+        handle_signals=False,
         shutdown_timeout=config.shutdown_timeout,
         access_log=logging.getLogger("atek_store.store.access") if config.access_log else None,
+        access_log_class=RedactingAccessLogger,
+        # Also closes a connection that never completes its request headers (slow or silent clients).
+        keepalive_timeout=limits.idle_timeout,
+        logger=ProtocolLog(),
     )
     await runner.setup()
+    listener: socket.socket | None = None
+    accepting: asyncio.Task[None] | None = None
     try:
-        site = web.TCPSite(runner, config.host, config.port, backlog=1024)
-        try:
-            await site.start()
-        except OSError as error:
-            raise StoreError(
-                f"cannot listen on {config.host}:{config.port}: {error.strerror or error}"
-            ) from error
-        port = int(runner.addresses[0][1])
+        listener = _listen(config.host, config.port)
+        server = runner.server
+        if server is None:  # pragma: no cover - setup() always makes one
+            raise StoreError("the HTTP server did not start")
+        accepting = asyncio.create_task(pool.serve(listener, server))
+        port = int(listener.getsockname()[1])
         _log.info(
             "serving %s at %s (%s)",
             config.root,
             _url(config.host, port),
             "signed URLs only" if signer else "no signatures required",
         )
+        if front is not None:
+            _log.info("store front at %s/", _url(config.host, port))
         on_ready(config.host, port)
-        await stop.wait()
+        await _until(stop, accepting)
         _log.info("shutting down (waiting up to %.0f s for downloads in flight)", config.shutdown_timeout)
     finally:
+        if accepting is not None:
+            accepting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await accepting
+        if listener is not None:
+            listener.close()
         await runner.cleanup()
+
+
+async def _until(stop: asyncio.Event, accepting: asyncio.Task[None]) -> None:
+    """Wait for the stop signal; an accept loop that dies raises its error here."""
+    stopping = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait({stopping, accepting}, return_when=asyncio.FIRST_COMPLETED)
+    if accepting in done:
+        stopping.cancel()
+        accepting.result()  # raises what ended it
+        raise StoreError("the server stopped accepting connections")
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening, non-blocking TCP socket on ``host:port``.
+
+    Raises:
+        StoreError: the address cannot be resolved or bound.
+    """
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0][0]
+        listener = socket.create_server((host, port), family=family, backlog=1024)
+    except OSError as error:
+        raise StoreError(f"cannot listen on {host}:{port}: {error.strerror or error}") from error
+    listener.setblocking(False)
+    return listener
 
 
 def serve_store(config: ServerConfig, *, on_ready: Callable[[str], None] | None = None) -> None:
@@ -203,6 +272,9 @@ def start_store_server(
     secret: str | None = None,
     shutdown_timeout: float = 5.0,
     access_log: bool = False,
+    idle_timeout: float = 15.0,
+    max_connections: int | None = None,
+    front: FrontConfig | None = None,
 ) -> StoreServer:
     """Serve the store at ``root`` on a background thread; returns once it listens.
 
@@ -210,6 +282,9 @@ def start_store_server(
 
         with start_store_server("my_store", secret="s3cret-s3cret-s3cret") as server:
             print(server.url)  # http://127.0.0.1:<free port>
+
+    With ``front`` (a :class:`~atek_store.store.front.policy.FrontConfig`), the store front's
+    pages and access flow are served too.
 
     Raises:
         StoreError: the root is not a folder or the address cannot be bound.
@@ -221,5 +296,8 @@ def start_store_server(
         secret=secret,
         shutdown_timeout=shutdown_timeout,
         access_log=access_log,
+        idle_timeout=idle_timeout,
+        max_connections=max_connections,
+        front=front,
     )
     return StoreServer(config).start()

@@ -31,7 +31,7 @@ def load_category_mapping_from_csv(
         ConfigError: the header is not the ATEK mapping header, or a row is malformed.
     """
     # Imported here: the preprocess package is not needed by anything else of `atek.util`.
-    from atek_store.preprocess.categories import load_category_mapping
+    from atek_store.preprocess.category_mapping import load_category_mapping
 
     table = load_category_mapping(category_mapping_csv_file).table
     return {raw: (name, str(category_id)) for raw, (name, category_id) in table.items()}

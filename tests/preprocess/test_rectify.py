@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from atek_store.preprocess import _aria
-from atek_store.preprocess.geometry import build_geometry, resize_images, rotate_cw90, sample_box_edges
+from atek_store.preprocess.rectify import build_geometry, resize_images, rotate_cw90, sample_box_edges
 from tests.preprocess.conftest import needs_aria
 
 pytestmark = needs_aria

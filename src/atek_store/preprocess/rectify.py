@@ -1,4 +1,4 @@
-"""One camera's image geometry: undistort to linear, rescale, rotate 90 degrees clockwise.
+"""Rectifying one camera's images: undistort to linear, rescale, rotate 90 degrees clockwise.
 
 The three optional steps run in that order on the images, on the calibration (intrinsics and
 ``T_device_camera``) and on pixel coordinates (for 2D boxes), so that all three stay consistent:
