@@ -17,8 +17,9 @@ from typing import Any
 
 from atek_store import settings
 from atek_store.errors import UsageError
+from atek_store.format.limits import ReadLimits
+from atek_store.format.limits import read_limits as read_limits_or_default
 from atek_store.http import HttpOptions
-from atek_store.loading.cache import DEFAULT_CACHE_MAX_BYTES, ShardCache
 from atek_store.loading.collate import atek_default_collation_fn, batch_collation
 from atek_store.loading.dataloader import AtekDataLoader
 from atek_store.loading.dataset import AtekWdsDataset
@@ -26,6 +27,7 @@ from atek_store.loading.handler import ErrorPolicy, HandlerSpec
 from atek_store.loading.pipeline import Collate, PipelineConfig, Transform
 from atek_store.loading.shards import NodeSplitter, expand_urls
 from atek_store.loading.shuffle import DEFAULT_SEED
+from atek_store.sources.cache import DEFAULT_CACHE_MAX_BYTES, ShardCache
 
 __all__ = ["create_native_atek_dataloader", "load_atek_wds_dataset"]
 
@@ -50,6 +52,7 @@ def load_atek_wds_dataset(
     shuffle_initial: int = 100,
     http_options: HttpOptions | None = None,
     image_layout: str = "contiguous",
+    read_limits: ReadLimits | None = None,
 ) -> AtekWdsDataset:
     """An iterable dataset of ATEK samples from tar shards (local paths or http(s) URLs).
 
@@ -90,6 +93,8 @@ def load_atek_wds_dataset(
             ``"channels_last"`` gives the same shapes and values with ``channels_last`` strides,
             decoded straight into place without the HWC -> CHW copy (about 15% faster on 1408x1408
             frames; call ``.contiguous()`` before ``.view()`` on them).
+        read_limits: ceilings on what a shard may declare (member and sample sizes, pixels,
+            JSON depth); default ``ReadLimits()`` with ``ATEK_STORE_READ_LIMITS`` applied.
 
     Returns:
         An ``IterableDataset`` with ``set_epoch(epoch)``, ``state_dict()`` and ``load_state_dict()``.
@@ -127,6 +132,7 @@ def load_atek_wds_dataset(
         cache_max_bytes=cache_max_bytes,
         http_options=http_options,
         channels_last=image_layout == "channels_last",
+        limits=read_limits_or_default(read_limits),
     )
     return AtekWdsDataset(config)
 
@@ -170,7 +176,8 @@ def create_native_atek_dataloader(
         handler: see :func:`load_atek_wds_dataset`.
         pin_memory: pin items in page-locked memory; None pins only with an accelerator.
         **options: other keyword arguments of :func:`load_atek_wds_dataset` (``cache_max_bytes``,
-            ``shuffle_buffer_size``, ``shuffle_initial``, ``http_options``, ``image_layout``) and of the
+            ``shuffle_buffer_size``, ``shuffle_initial``, ``http_options``, ``image_layout``,
+            ``read_limits``) and of the
             DataLoader
             (``timeout``, ``prefetch_factor``, ``multiprocessing_context``, ``worker_init_fn``).
     """
@@ -180,6 +187,7 @@ def create_native_atek_dataloader(
         "shuffle_initial",
         "http_options",
         "image_layout",
+        "read_limits",
     )
     dataset_options = {key: options.pop(key) for key in dataset_keys if key in options}
     dataset = load_atek_wds_dataset(

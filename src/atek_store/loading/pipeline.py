@@ -25,13 +25,13 @@ from typing import Any
 
 from atek_store.errors import FormatError, LoaderError, TransferError
 from atek_store.format.decode import decode_sample
-from atek_store.http import HttpOptions, redact_url
-from atek_store.loading.cache import ShardCache
+from atek_store.format.limits import ReadLimits
+from atek_store.http import HttpOptions
 from atek_store.loading.handler import ErrorPolicy, SkipCounts
 from atek_store.loading.keymap import remap_keys
 from atek_store.loading.shards import NodeSplitter, Topology, reader_shards
 from atek_store.loading.shuffle import derive_seed, shuffle_buffer
-from atek_store.loading.sources import ShardOpener, SourceSample
+from atek_store.sources import ShardCache, ShardOpener, SourceSample
 
 __all__ = ["END", "PipelineConfig", "ReaderPosition", "iter_reader"]
 
@@ -69,6 +69,7 @@ class PipelineConfig:
     cache_max_bytes: int | None = None
     http_options: HttpOptions | None = None
     channels_last: bool = False
+    limits: ReadLimits = field(default_factory=ReadLimits)
 
     @property
     def wanted(self) -> frozenset[str] | None:
@@ -155,9 +156,11 @@ def _decode_stage(
             sample = decode_sample(
                 item.raw.key,
                 item.raw.members,
-                shard=redact_url(item.url),
+                shard=item.origin.name,
                 wanted=wanted,
                 channels_last=config.channels_last,
+                limits=config.limits,
+                origin_keys=item.origin.sample_keys,
             )
         except FormatError as error:
             if not config.policy.skip(error, what="sample"):
@@ -165,9 +168,6 @@ def _decode_stage(
                 return
             run.counts.samples += 1
             continue
-        sample["__url__"] = item.url
-        if item.local_path is not None:
-            sample["__local_path__"] = item.local_path
         yield sample
 
 
@@ -234,7 +234,7 @@ def iter_reader(
         if config.cache_dir is not None and config.cache_max_bytes is not None
         else None
     )
-    opener = ShardOpener(cache=cache, http_options=config.http_options)
+    opener = ShardOpener(cache=cache, http_options=config.http_options, limits=config.limits)
     skip = start.pulled
     try:
         while True:
