@@ -9,7 +9,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["cache_dir", "env_rank_world", "log_level", "progress_disabled", "store_secret"]
+__all__ = [
+    "cache_dir",
+    "env_rank_world",
+    "log_level",
+    "progress_disabled",
+    "read_limits_spec",
+    "store_secret",
+]
 
 
 def log_level() -> str:
@@ -27,6 +34,16 @@ def cache_dir() -> Path | None:
     """Default cache folder for streamed shards (``ATEK_STORE_CACHE_DIR``), or None."""
     value = os.environ.get("ATEK_STORE_CACHE_DIR")
     return Path(value) if value else None
+
+
+def read_limits_spec() -> str | None:
+    """Overrides of the shard readers' ceilings (``ATEK_STORE_READ_LIMITS``), or None.
+
+    A comma-separated ``name=value`` list over :class:`atek_store.format.limits.ReadLimits`, e.g.
+    ``max_member_bytes=1G,max_image_pixels=64M``; parsed (and checked) there.
+    """
+    value = os.environ.get("ATEK_STORE_READ_LIMITS")
+    return value if value else None
 
 
 def env_rank_world() -> tuple[int, int]:

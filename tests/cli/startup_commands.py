@@ -35,6 +35,7 @@ TORCH_FREE = (
     "verify",
     "publish --check tar",
     "serve",
+    "serve --state",
 )
 
 # Runs the CLI exactly as ``python -m atek_store`` does, and at exit (also after SystemExit or
@@ -140,6 +141,11 @@ def commands(store: StartupStore, out: Path) -> list[Command]:
             ),
         ),
         Command("serve", ("serve", str(store.root), "--port", "0", "--no-access-log"), serves=True),
+        Command(
+            "serve --state",  # the store front: pages, access grants; previews render in child processes
+            ("serve", str(store.root), "--port", "0", "--no-access-log", "--state", str(out / "state")),
+            serves=True,
+        ),
     ]
 
 

@@ -68,7 +68,16 @@ def test_other_layouts_fall_back_to_torch_load() -> None:
     ):
         assert read_plain_tensor(saved(value)) is None
     assert load_tensor(saved(torch.zeros(3, dtype=torch.uint16))).dtype == torch.uint16
-    assert read_plain_tensor(b"not a zip at all") is None
+
+
+def test_a_member_that_is_not_a_stored_zip_never_reaches_torch_load() -> None:
+    with pytest.raises(FormatError, match="not a zip archive"):
+        load_tensor(b"not a zip at all", shard="s.tar", member="k.x.pth")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("archive/data.pkl", b"\0" * 1000)
+    with pytest.raises(FormatError, match="compressed"):
+        load_tensor(buffer.getvalue(), shard="s.tar", member="k.x.pth")
 
 
 class _Payload:

@@ -19,6 +19,17 @@ def test_refusals_mean_the_urls_expired(status: int) -> None:
     assert error.url == "https://cdn/x.tar?…"
 
 
+def test_a_refusal_quotes_the_servers_reason_in_one_bounded_line() -> None:
+    body = b"403 Forbidden: access grant 0a1b was revoked\n by the operator; see https://h/x?Signature=s"
+    error = error_for_status(403, {}, "https://h/x.tar", body=body)
+    assert "the server says: 403 Forbidden: access grant 0a1b was revoked by the operator" in str(error)
+    assert "Signature=s" not in str(error)
+    long = error_for_status(403, {}, "https://h/x.tar", body=b"x" * 5000)
+    assert len(str(long)) < 400
+    html = error_for_status(403, {}, "https://h/x.tar", body=b"<html><body>Denied</body></html>")
+    assert "server says" not in str(html)
+
+
 @pytest.mark.parametrize(
     ("status", "retryable"),
     [

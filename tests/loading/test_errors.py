@@ -12,10 +12,10 @@ from atek_store import create_native_atek_dataloader, load_atek_wds_dataset
 from atek_store.errors import (
     FormatError,
     ImageDecodeError,
-    LoaderError,
     SkippedSampleWarning,
     TransferError,
     TruncatedShardError,
+    UsageError,
 )
 
 
@@ -118,7 +118,7 @@ def test_a_callable_handler_decides(small_urls: list[str], tmp_path: Path) -> No
 def test_a_missing_local_shard_and_an_unknown_scheme_are_clear(small_urls: list[str], tmp_path: Path) -> None:
     with pytest.raises(TransferError, match="missing.tar"):
         list(load_atek_wds_dataset([str(tmp_path / "missing.tar")]))
-    with pytest.raises(LoaderError, match="scheme 's3'"):
+    with pytest.raises(UsageError, match="scheme 's3'"):
         list(load_atek_wds_dataset(["s3://bucket/shards-0000.tar"]))
 
 

@@ -20,8 +20,8 @@ from atek_store.loading.handler import ErrorPolicy
 from atek_store.loading.ledger import EpochLedger, Layer, ReaderProgress
 from atek_store.loading.order import RoundOrder
 from atek_store.loading.partition import RoundRobin
-from atek_store.loading.sources import ShardOpener
 from atek_store.loading.stages.lane import Lane
+from atek_store.sources import ShardOpener
 
 SIZES = [3, 1, 5, 2, 4, 1, 3, 2, 5, 1]  # samples per shard: uneven, as real stores' last shards are
 
@@ -77,7 +77,7 @@ def test_every_sample_is_taken_once_however_the_topology_changes(
             items = list(itertools.islice(lane, stop))
             if stop is None:
                 assert next(lane, None) is None
-            taken.update((sample.url, sample.raw.key) for _, sample in items)
+            taken.update((sample.origin.url, sample.raw.key) for _, sample in items)
             entries.append(ReaderProgress((lane.position,)) if items or stop is None else None)
             lane.close()
         layers = (*layers, Layer(readers, tuple(entries)))
@@ -98,7 +98,7 @@ def test_a_reader_yields_its_part_in_the_global_order(uneven_urls: list[str]) ->
 def test_shuffled_windows_mix_shards_and_differ_per_epoch(uneven_urls: list[str]) -> None:
     def urls_in_order(epoch: int) -> list[str]:
         order = RoundOrder(num_shards=len(uneven_urls), seed=2, shuffle=True, window=4, scope=(epoch,))
-        return [sample.url for _, sample in _lane(uneven_urls, order, 1, 0, ())]
+        return [sample.origin.url for _, sample in _lane(uneven_urls, order, 1, 0, ())]
 
     first = urls_in_order(0)
     changes = sum(a != b for a, b in itertools.pairwise(first))

@@ -198,6 +198,7 @@ def test_request_access_download_and_be_revoked_in_a_browser(
     )  # fmt: skip
     assert second.returncode == 3, second.stderr
     assert "403" in second.stderr
+    assert "revoked" in second.stderr  # the store front's reason reaches the user
 
     summary = atek("access", "summary", "--state", str(state))
     assert summary.returncode == 0, summary.stderr

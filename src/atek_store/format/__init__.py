@@ -9,6 +9,7 @@ _LAZY: dict[str, str] = {
     "AtekSample": "atek_store.format.schema",
     "CameraFrames": "atek_store.format.schema",
     "RawSample": "atek_store.format.tario",
+    "ReadLimits": "atek_store.format.limits",
     "SemidensePoints": "atek_store.format.schema",
     "ShardRecord": "atek_store.format.writer",
     "ShardWriter": "atek_store.format.writer",
@@ -27,6 +28,7 @@ _LAZY: dict[str, str] = {
 if typing.TYPE_CHECKING:
     from atek_store.format.decode import decode_sample, load_tensor
     from atek_store.format.encode import encode_jpeg, encode_sample, encode_tensor
+    from atek_store.format.limits import ReadLimits
     from atek_store.format.schema import AtekSample, CameraFrames, SemidensePoints, Trajectory
     from atek_store.format.shard import iter_shard
     from atek_store.format.tario import RawSample, iter_raw_samples, iter_tar_members
@@ -38,6 +40,7 @@ __all__ = [
     "AtekSample",
     "CameraFrames",
     "RawSample",
+    "ReadLimits",
     "SemidensePoints",
     "ShardRecord",
     "ShardWriter",

@@ -8,6 +8,10 @@ per-frame lists next to their stacked form.
 
 What to do with each member is worked out once per distinct member layout (a shard's samples share
 it) in a cached :class:`SamplePlan`, so the per-sample loop only decodes.
+
+Members are untrusted: every size they declare (JPEG dimensions, frame counts, tensor elements,
+JSON nesting) is held against :class:`ReadLimits` before anything is allocated for it, and any
+failure is a :class:`FormatError` naming shard and member.
 """
 
 from __future__ import annotations
@@ -16,28 +20,30 @@ import functools
 import io
 import json
 import pickle
-import threading
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-import simplejpeg
 import torch
 
 from atek_store.errors import (
     FormatError,
-    ImageDecodeError,
     IncompleteSampleError,
     UnknownMemberError,
     UnsafeTensorError,
 )
 from atek_store.format import keys as K
+from atek_store.format.images import decode_jpeg_frames, first_line
+from atek_store.format.limits import ReadLimits
 from atek_store.format.pth import read_plain_tensor
 
-__all__ = ["SamplePlan", "decode_jpeg_frames", "decode_sample", "load_tensor", "plan_for"]
+__all__ = ["SamplePlan", "decode_sample", "load_tensor", "plan_for"]
 
 _EXTENSIONS = ("jpeg", "pth", "txt", "json")
+_DEFAULT_LIMITS = ReadLimits()
+# Plans of samples with more members than this are not cached: a hostile shard of ever-new
+# layouts with huge member lists would otherwise fill the cache with them.
+_CACHED_PLAN_MEMBERS = 512
 
 
 @dataclass(frozen=True)
@@ -142,32 +148,50 @@ def plan_for(
         shard: named in errors.
     """
     try:
+        if len(suffixes) > _CACHED_PLAN_MEMBERS:
+            return _classify(tuple(sorted(suffixes)), wanted, None)
         return _cached_plan(tuple(sorted(suffixes)), wanted)
     except FormatError as error:
         # Re-raise with the shard named (the cache is shard-independent).
         raise error.at(shard=shard) from None
 
 
-def load_tensor(data: bytes, *, shard: str | None = None, member: str | None = None) -> torch.Tensor:
+def load_tensor(
+    data: bytes, *, shard: str | None = None, member: str | None = None, limits: ReadLimits | None = None
+) -> torch.Tensor:
     """Load one ``.pth`` member safely (no code runs) and cast float64 to float32 as the original does.
 
     The plain single-tensor layout ATEK writes is read by :func:`read_plain_tensor`; anything else
-    goes through ``torch.load(weights_only=True)``, which accepts or refuses it.
+    goes through ``torch.load(weights_only=True)``, which accepts or refuses it. A tensor whose
+    elements take more than ``limits.max_member_bytes`` (a zero-stride view can claim any number
+    of them over a tiny storage) is refused before anything copies it.
     """
-    fast = read_plain_tensor(data, shard=shard, member=member)
-    if fast is not None:
-        return fast.to(torch.float32) if fast.dtype == torch.float64 else fast
+    value = read_plain_tensor(data, shard=shard, member=member)
+    if value is None:
+        value = _torch_load(data, shard, member)
+    ceiling = (limits or _DEFAULT_LIMITS).max_member_bytes
+    if value.numel() * value.element_size() > ceiling:
+        raise FormatError(
+            f".pth member holds a tensor of shape {list(value.shape)[:8]} ({value.numel()} elements), "
+            f"over the ceiling max_member_bytes={ceiling}",
+            shard=shard,
+            member=member,
+        )
+    return value.to(torch.float32) if value.dtype == torch.float64 else value
+
+
+def _torch_load(data: bytes, shard: str | None, member: str | None) -> torch.Tensor:
     try:
         value = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
         raise UnsafeTensorError(
-            f"refused to load a .pth member that holds more than plain tensors: {str(error).splitlines()[0]}",
+            f"refused to load a .pth member that holds more than plain tensors: {first_line(error)}",
             shard=shard,
             member=member,
         ) from None
-    except (RuntimeError, EOFError, ValueError, OSError) as error:
+    except (RuntimeError, EOFError, ValueError, OSError, MemoryError, OverflowError) as error:
         raise FormatError(
-            f".pth member is not a readable torch.save file: {str(error).splitlines()[0]}",
+            f".pth member is not a readable torch.save file: {first_line(error)}",
             shard=shard,
             member=member,
         ) from None
@@ -177,98 +201,7 @@ def load_tensor(data: bytes, *, shard: str | None = None, member: str | None = N
             shard=shard,
             member=member,
         )
-    if value.dtype == torch.float64:
-        value = value.to(torch.float32)
     return value
-
-
-_scratch = threading.local()
-
-
-def _scratch_rgb(height: int, width: int) -> np.ndarray:
-    """A reusable HWC buffer for this thread (never handed out: frames are copied out of it).
-
-    Decoding into warm, already-mapped memory instead of a fresh 6 MB array per 1408x1408 frame
-    saves the page faults, about 15% of the time per cubercnn sample.
-    """
-    buffers: dict[tuple[int, int], np.ndarray] | None = getattr(_scratch, "buffers", None)
-    if buffers is None:
-        buffers = _scratch.buffers = {}
-    buffer = buffers.get((height, width))
-    if buffer is None:
-        if len(buffers) >= 4:
-            buffers.clear()
-        buffer = buffers[(height, width)] = np.empty((height, width, 3), dtype=np.uint8)
-    return buffer
-
-
-def _decode_into(dest: np.ndarray, data: bytes, channels_last: bool, shard: str | None, member: str) -> None:
-    """Decode one JPEG into ``dest``: ``[C, H, W]``, or ``[H, W, C]`` when ``channels_last``."""
-    if channels_last:
-        height, width, channels = dest.shape
-    else:
-        channels, height, width = dest.shape
-    try:
-        got_height, got_width, colorspace, _ = simplejpeg.decode_jpeg_header(data)
-        if (got_height, got_width) != (height, width):
-            raise IncompleteSampleError(
-                f"frames of one camera differ in size: {got_width}x{got_height} after {width}x{height}",
-                shard=shard,
-                member=member,
-            )
-        if colorspace == "Gray":
-            if channels == 1:
-                # [1, H, W] and [H, W, 1] are the same bytes: decode in place, no copy.
-                simplejpeg.decode_jpeg(data, colorspace="GRAY", buffer=dest.reshape(height, width, 1))
-                return
-            decoded = simplejpeg.decode_jpeg(data, colorspace="GRAY")
-        elif channels == 3 and channels_last:
-            simplejpeg.decode_jpeg(data, colorspace="RGB", buffer=dest)  # already the final layout
-            return
-        else:
-            decoded = simplejpeg.decode_jpeg(data, colorspace="RGB", buffer=_scratch_rgb(height, width))
-    except (ValueError, RuntimeError) as error:
-        raise ImageDecodeError(f"JPEG does not decode: {error}", shard=shard, member=member) from None
-    if channels == 1:
-        decoded = decoded[:, :, :1]
-    # HWC -> CHW (a gray plane broadcasts to 3). numpy's strided copy runs on one thread; torch's
-    # permute().contiguous() spreads it over the intra-op pool and is much slower on busy cores.
-    np.copyto(dest, decoded if channels_last else decoded.transpose(2, 0, 1))
-
-
-def decode_jpeg_frames(
-    frames: list[bytes],
-    channels: int,
-    *,
-    shard: str | None = None,
-    members: tuple[str, ...] = (),
-    channels_last: bool = False,
-) -> torch.Tensor:
-    """Decode JPEG frames into one uint8 ``[F, C, H, W]`` tensor (Pillow-identical pixels).
-
-    Grayscale JPEGs stay one channel unless ``channels`` is 3 (then the plane is repeated); colour
-    JPEGs keep channel 0 only when ``channels`` is 1, as the original does for non-rgb cameras.
-
-    With ``channels_last`` the tensor has the same shape and values but ``channels_last`` strides
-    (``[F, H, W, C]`` in memory): colour frames are decoded straight into it, which saves the
-    HWC -> CHW copy (about 15% of a 1408x1408 frame's cost). Call ``.contiguous()`` before
-    ``.view()`` on such a tensor.
-    """
-    if not frames:
-        raise IncompleteSampleError("an image stack has no frames", shard=shard)
-    names = [members[i] if i < len(members) else f"frame {i}" for i in range(len(frames))]
-    try:
-        height, width, _, _ = simplejpeg.decode_jpeg_header(frames[0])
-    except (ValueError, RuntimeError) as error:
-        raise ImageDecodeError(f"JPEG does not decode: {error}", shard=shard, member=names[0]) from None
-    if channels_last:
-        stack = np.empty((len(frames), height, width, channels), dtype=np.uint8)
-    else:
-        stack = np.empty((len(frames), channels, height, width), dtype=np.uint8)
-    for i, data in enumerate(frames):
-        _decode_into(stack[i], data, channels_last, shard, names[i])
-    tensor = torch.from_numpy(stack)
-    return tensor.permute(0, 3, 1, 2) if channels_last else tensor
 
 
 def _insert(tree: dict[str, Any], path: tuple[str, ...], value: Any, shard: str | None, member: str) -> None:
@@ -277,10 +210,81 @@ def _insert(tree: dict[str, Any], path: tuple[str, ...], value: Any, shard: str 
         child = node.setdefault(part, {})
         if not isinstance(child, dict):
             raise FormatError(
-                f"gt_data path {'/'.join(path)} crosses a non-dict value", shard=shard, member=member
+                f"gt_data path {'/'.join(path)[:200]} crosses a non-dict value", shard=shard, member=member
             )
         node = child
     node[path[-1]] = value
+
+
+def _json_depth(value: Any, limit: int) -> int:
+    """How deep dicts and lists nest in ``value``, counted without recursion up to ``limit + 1``."""
+    deepest = 0
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        node, depth = pending.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            break
+        pending.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return deepest
+
+
+def _parse_json(data: bytes, limits: ReadLimits, shard: str | None, member: str) -> Any:
+    try:
+        value = json.loads(data)
+    except RecursionError:
+        # The C parser gives up at the interpreter's recursion limit, at once and without
+        # holding much: far deeper than any ceiling, so it is the same refusal.
+        value = None
+        depth = limits.max_json_depth + 1
+    except ValueError as error:
+        message = f"JSON member does not parse: {first_line(error)}"
+        raise FormatError(message, shard=shard, member=member) from None
+    else:
+        depth = _json_depth(value, limits.max_json_depth)
+    if depth > limits.max_json_depth:
+        raise FormatError(
+            f"JSON member nests deeper than the ceiling max_json_depth={limits.max_json_depth}",
+            shard=shard,
+            member=member,
+        )
+    return value
+
+
+def _unpack_semidense(
+    sample: dict[str, Any], names: tuple[str, ...], limits: ReadLimits, shard: str | None, key: str
+) -> None:
+    """Split each ``<name>+stacked`` tensor into per-frame tensors by the semidense lengths."""
+    lengths = sample[K.SEMIDENSE_LENGTHS]
+    member = f"{key}.{K.SEMIDENSE_LENGTHS}.pth"
+    if (
+        lengths.dim() != 1
+        or lengths.is_floating_point()
+        or lengths.is_complex()
+        or lengths.dtype == torch.bool
+        or lengths.numel() > limits.max_frames
+        or bool((lengths < 0).any())
+    ):
+        raise IncompleteSampleError(
+            f"{K.SEMIDENSE_LENGTHS} must be a 1-D tensor of at most max_frames={limits.max_frames} "
+            f"non-negative integers, got {lengths.dtype} of shape {list(lengths.shape)[:8]}",
+            shard=shard,
+            member=member,
+        )
+    total = int(lengths.sum())
+    for name in names:
+        stacked = sample[f"{name}{K.SEMIDENSE_STACKED_SUFFIX}"]
+        rows = stacked.shape[0] if stacked.dim() else None
+        if total != rows:
+            raise IncompleteSampleError(
+                f"{K.SEMIDENSE_LENGTHS} sums to {total} but {name}+stacked has {rows} rows",
+                shard=shard,
+                member=f"{key}.{name}{K.SEMIDENSE_STACKED_SUFFIX}.pth",
+            )
+        sample[name] = list(torch.split(stacked, lengths.tolist()))
 
 
 def decode_sample(
@@ -290,6 +294,8 @@ def decode_sample(
     shard: str | None = None,
     wanted: frozenset[str] | None = None,
     channels_last: bool = False,
+    limits: ReadLimits | None = None,
+    origin_keys: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Decode one sample's members (``suffix -> bytes``) into the ATEK sample dict.
 
@@ -300,26 +306,28 @@ def decode_sample(
         wanted: output keys to produce; members that only feed other keys are not decoded.
         channels_last: give image stacks ``channels_last`` strides (same shape and values, one
             copy fewer); see :func:`decode_jpeg_frames`.
+        limits: ceilings on what the members may declare (default :class:`ReadLimits`).
+        origin_keys: where the sample came from (``__url__``, ``__local_path__``), placed right
+            after ``__key__`` as the original loader places them.
 
     Raises:
-        FormatError: a member is unknown, unsafe, or does not decode (a subclass says which).
+        FormatError: a member is unknown, unsafe, over a ceiling, or does not decode (a subclass
+            says which).
     """
+    limits = limits or _DEFAULT_LIMITS
     plan = plan_for(members.keys(), wanted, shard=shard)
     sample: dict[str, Any] = {"__key__": key}
+    if origin_keys:
+        sample.update(origin_keys)
     for suffix, out in plan.tensors:
-        sample[out] = load_tensor(members[suffix], shard=shard, member=f"{key}.{suffix}")
+        sample[out] = load_tensor(members[suffix], shard=shard, member=f"{key}.{suffix}", limits=limits)
     for suffix, out in plan.texts:
         try:
             sample[out] = members[suffix].decode("utf-8")
         except UnicodeDecodeError:
             raise FormatError("text member is not UTF-8", shard=shard, member=f"{key}.{suffix}") from None
     for suffix, out in plan.jsons:
-        try:
-            sample[out] = json.loads(members[suffix])
-        except ValueError as error:
-            raise FormatError(
-                f"JSON member does not parse: {error}", shard=shard, member=f"{key}.{suffix}"
-            ) from None
+        sample[out] = _parse_json(members[suffix], limits, shard, f"{key}.{suffix}")
     if plan.gt_tensors:
         gt = sample.setdefault(K.GT_DATA, {})
         if not isinstance(gt, dict):
@@ -328,7 +336,15 @@ def decode_sample(
             )
         for suffix, path in plan.gt_tensors:
             member = f"{key}.{suffix}"
-            _insert(gt, path, load_tensor(members[suffix], shard=shard, member=member), shard, member)
+            if len(path) >= limits.max_json_depth:
+                raise FormatError(
+                    f"gt_data tensor path has {len(path)} levels, over the ceiling "
+                    f"max_json_depth={limits.max_json_depth}",
+                    shard=shard,
+                    member=member,
+                )
+            tensor = load_tensor(members[suffix], shard=shard, member=member, limits=limits)
+            _insert(gt, path, tensor, shard, member)
     for stack in plan.images:
         sample[stack.key] = decode_jpeg_frames(
             [members[s] for s in stack.frames],
@@ -336,19 +352,10 @@ def decode_sample(
             shard=shard,
             members=tuple(f"{key}.{s}" for s in stack.frames),
             channels_last=channels_last,
+            limits=limits,
         )
     if plan.semidense:
-        lengths = sample[K.SEMIDENSE_LENGTHS]
-        for name in plan.semidense:
-            stacked = sample[f"{name}{K.SEMIDENSE_STACKED_SUFFIX}"]
-            if int(lengths.sum()) != stacked.shape[0]:
-                raise IncompleteSampleError(
-                    f"{K.SEMIDENSE_LENGTHS} sums to {int(lengths.sum())} but {name}+stacked has "
-                    f"{stacked.shape[0]} rows",
-                    shard=shard,
-                    member=f"{key}.{name}{K.SEMIDENSE_STACKED_SUFFIX}.pth",
-                )
-            sample[name] = list(torch.split(stacked, lengths.tolist()))
+        _unpack_semidense(sample, plan.semidense, limits, shard, key)
         if wanted is not None:
             for helper in [
                 K.SEMIDENSE_LENGTHS,

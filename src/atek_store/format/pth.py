@@ -8,9 +8,16 @@ restricted to three known globals (``torch._utils._rebuild_tensor_v2``, a legacy
 class as a dtype marker, ``collections.OrderedDict``), and builds the tensor straight from the
 stored bytes.
 
-Anything outside that shape (compressed or ZIP64 archives, big-endian data, another global,
-``requires_grad``, hooks) makes :func:`read_plain_tensor` return None, and the caller falls back to
+Anything outside that shape (big-endian data, another global, ``requires_grad``, hooks) makes
+:func:`read_plain_tensor` return None, and the caller falls back to
 ``torch.load(weights_only=True)``: the fast path never widens what is accepted.
+
+Before either path, the archive's zip directory is checked: every record must be stored
+uncompressed (as ``torch.save`` writes them) and lie inside the member. torch's own zip reader
+allocates what a record's header declares, so a hostile header could otherwise make it allocate
+gigabytes (or inflate a compressed record without bound); such a member is refused with a
+``FormatError`` before torch sees it, as is a ``.pth`` that is not a zip archive at all (the legacy
+format reads sizes from the stream and allocates them).
 """
 
 from __future__ import annotations
@@ -58,6 +65,10 @@ class _NotPlain(Exception):
 
 class _Corrupt(Exception):
     """A record's bytes do not match the CRC-32 the archive stores for them."""
+
+
+class _Unsafe(Exception):
+    """The archive is not a well-formed stored zip: no loader may be handed it."""
 
 
 @dataclass(frozen=True)
@@ -123,40 +134,67 @@ class _RestrictedUnpickler(pickle.Unpickler):
 
 
 def _records(data: memoryview) -> dict[str, memoryview]:
-    """Name -> stored bytes of every entry of an uncompressed, non-ZIP64 zip archive."""
+    """Name -> stored bytes of every entry of an uncompressed zip archive whose records all lie inside it.
+
+    Raises:
+        _Unsafe: the bytes are not such an archive (the reason is the message).
+        _Corrupt: a record fails its CRC-32.
+    """
     end = len(data) - _EOCD.size  # torch writes no archive comment: the record ends the file
     if end < 0 or data[end : end + 4] != _EOCD_SIGNATURE:
         window = max(0, len(data) - 65557)
         found = bytes(data[window:]).rfind(_EOCD_SIGNATURE)
-        if found < 0:
-            raise _NotPlain
+        if found < 0 or window + found + _EOCD.size > len(data):
+            raise _Unsafe("it is not a zip archive, which torch.save writes")
         end = window + found
     _, _, _, _, count, cd_size, cd_offset, _ = _EOCD.unpack_from(data, end)
-    if cd_offset == _ZIP64_MARK or count == 0xFFFF or cd_offset + cd_size > end:
-        raise _NotPlain
+    if cd_offset == _ZIP64_MARK or count == 0xFFFF:
+        # torch fills the classic directory fields whenever they fit, as they always do for a
+        # member under 4 GiB; ZIP64 markers here would only hide sizes from this check.
+        raise _Unsafe("its zip directory uses ZIP64 markers that a member this small never needs")
+    if cd_offset + cd_size > end:
+        raise _Unsafe("its zip directory lies outside the member")
     records: dict[str, memoryview] = {}
     pos = cd_offset
     for _ in range(count):
+        if pos + _CENTRAL.size > end:
+            raise _Unsafe("its zip directory is cut short")
         fields = _CENTRAL.unpack_from(data, pos)
         signature, method, crc = fields[0], fields[4], fields[7]
         csize, usize, name_len, extra_len, comment_len, local = (*fields[8:13], fields[16])
-        if signature != _CENTRAL_SIGNATURE or method != 0 or csize != usize or _ZIP64_MARK in (csize, local):
-            raise _NotPlain
-        name = bytes(data[pos + _CENTRAL.size : pos + _CENTRAL.size + name_len]).decode("utf-8")
+        if signature != _CENTRAL_SIGNATURE:
+            raise _Unsafe("its zip directory is corrupt")
+        if method != 0 or csize != usize:
+            raise _Unsafe("a record is compressed (torch.save stores every record uncompressed)")
+        try:
+            name = bytes(data[pos + _CENTRAL.size : pos + _CENTRAL.size + name_len]).decode("utf-8")
+        except UnicodeDecodeError:
+            raise _Unsafe("a record name is not UTF-8") from None
         pos += _CENTRAL.size + name_len + extra_len + comment_len
+        if local + _LOCAL.size > len(data):
+            raise _Unsafe(f"record {name[:80]!r} lies outside the member")
         head = _LOCAL.unpack_from(data, local)
-        if head[0] != _LOCAL_SIGNATURE:
-            raise _NotPlain
         start = local + _LOCAL.size + head[9] + head[10]
-        if start + usize > len(data):
-            raise _NotPlain
+        if head[0] != _LOCAL_SIGNATURE or start + usize > len(data):
+            raise _Unsafe(f"record {name[:80]!r} lies outside the member")
         body = data[start : start + usize]
         # A zero CRC means the writer skipped it (torch can); otherwise a mismatch is corruption,
         # which torch.load would not notice (it does not check CRCs).
         if crc and zlib.crc32(body) != crc:
-            raise _Corrupt(name)
+            raise _Corrupt(name[:80])
         records[name] = body
     return records
+
+
+def _checked_records(view: memoryview, shard: str | None, member: str | None) -> dict[str, memoryview]:
+    try:
+        return _records(view)
+    except _Unsafe as error:
+        raise FormatError(f".pth member is refused unread: {error}", shard=shard, member=member) from None
+    except _Corrupt as error:
+        raise FormatError(
+            f".pth member is corrupt: record {error} does not match its CRC-32", shard=shard, member=member
+        ) from None
 
 
 def read_plain_tensor(
@@ -168,11 +206,11 @@ def read_plain_tensor(
     which decides whether the file is acceptable at all.
 
     Raises:
-        FormatError: a record of the archive fails its CRC-32 check (the bytes are corrupt).
+        FormatError: the archive is refused (see the module docstring) or a record fails its
+            CRC-32 check (the bytes are corrupt).
     """
+    records = _checked_records(memoryview(data), shard, member)
     try:
-        view = memoryview(data)
-        records = _records(view)
         pickles = [name for name in records if name.endswith("/data.pkl") and name.count("/") == 1]
         if len(pickles) != 1:
             return None
@@ -193,11 +231,14 @@ def read_plain_tensor(
             # does not warn about read-only input.
             base = torch.frombuffer(bytearray(storage), dtype=spec.storage.dtype)
         return torch.as_strided(base, spec.size, spec.stride, spec.offset)
-    except _Corrupt as error:
+    except MemoryError:
+        # The C unpickler allocates what a BINBYTES8 / LONG4 opcode declares before reading it.
         raise FormatError(
-            f".pth member is corrupt: record {error} does not match its CRC-32", shard=shard, member=member
+            ".pth member declares an object larger than the memory available to hold it",
+            shard=shard,
+            member=member,
         ) from None
     except (_NotPlain, pickle.UnpicklingError, struct.error, ValueError, TypeError, RuntimeError):
         return None
-    except (EOFError, KeyError, IndexError, AttributeError, UnicodeDecodeError):
+    except (EOFError, KeyError, IndexError, AttributeError, UnicodeDecodeError, OverflowError):
         return None

@@ -4,13 +4,30 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from atek_store.format.decode import decode_sample
-from atek_store.format.tario import iter_raw_samples
+from atek_store.format.limits import ReadLimits, read_limits
 
-__all__ = ["iter_shard"]
+if TYPE_CHECKING:
+    from atek_store.http import HttpOptions
+    from atek_store.sources import SourceSample
+
+__all__ = ["decode_source_sample", "iter_shard"]
+
+
+def decode_source_sample(
+    item: SourceSample, *, wanted: frozenset[str] | None = None, limits: ReadLimits | None = None
+) -> dict[str, Any]:
+    """Decode a sample read by the shard source, with the keys saying where it came from."""
+    return decode_sample(
+        item.raw.key,
+        item.raw.members,
+        shard=item.origin.name,
+        wanted=wanted,
+        limits=limits,
+        origin_keys=item.origin.sample_keys,
+    )
 
 
 def iter_shard(
@@ -18,27 +35,37 @@ def iter_shard(
     *,
     url: str | None = None,
     wanted: frozenset[str] | None = None,
+    limits: ReadLimits | None = None,
+    http_options: HttpOptions | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Yield the decoded samples of one shard, each with ``__key__`` and ``__url__``.
+    """Yield the decoded samples of one shard, with ``__key__``, ``__url__`` (and ``__local_path__``).
+
+    The keys are those of the original loader: ``__url__`` is the shard as given, ``__local_path__``
+    the file of a local shard.
 
     Args:
-        source: a path to a ``.tar`` file, or a binary file object positioned at its start.
-        url: what ``__url__`` says (defaults to the path, or ``<stream>`` for a file object).
+        source: a path, a ``file://`` or ``http(s)://`` URL (streamed), or a binary file object
+            positioned at the start of a tar.
+        url: for a file object, what ``__url__`` says (default: its ``name``, else ``<stream>``).
         wanted: output keys to produce (others are not decoded); None for all.
+        limits: the readers' ceilings (default: ``ReadLimits()`` with ``ATEK_STORE_READ_LIMITS``).
+        http_options: timeouts and retries, for a URL.
 
     Raises:
-        FormatError: the shard is truncated or corrupt, or a member does not decode; the error
-            names the shard and member.
+        FormatError: the shard is truncated, corrupt or over a ceiling, or a member does not
+            decode; the error names the shard and member.
+        TransferError: the shard cannot be opened or fetched.
+        UsageError: the URL's scheme is not supported.
     """
-    if isinstance(source, str | os.PathLike):
-        path = Path(source)
-        name = url or str(path)
-        with path.open("rb") as stream:
-            for raw in iter_raw_samples(stream, shard=name):
-                sample = decode_sample(raw.key, raw.members, shard=name, wanted=wanted)
-                yield {"__url__": name, "__local_path__": str(path), **sample}
-        return
-    name = url or getattr(source, "name", None) or "<stream>"
-    for raw in iter_raw_samples(source, shard=str(name)):
-        sample = decode_sample(raw.key, raw.members, shard=str(name), wanted=wanted)
-        yield {"__url__": str(name), **sample}
+    limits = read_limits(limits)
+    # Imported here: the shard source reads tars with this package's reader.
+    from atek_store.sources import ShardOpener, ShardOrigin
+
+    with ShardOpener(http_options=http_options, limits=limits) as opener:
+        if isinstance(source, str | os.PathLike):
+            items = opener.samples(source)
+        else:
+            origin = ShardOrigin.of_stream(str(url or getattr(source, "name", None) or "<stream>"))
+            items = opener.stream_samples(source, origin)
+        for item in items:
+            yield decode_source_sample(item, wanted=wanted, limits=limits)

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from atek_store.errors import IntegrityError, TransferError
 from atek_store.http.redact import redact_url
 from atek_store.http.stall import StallGuard, StallRule
-from atek_store.http.status import BODY_STATUSES, error_for_status
+from atek_store.http.status import BODY_STATUSES, REASON_BYTES, error_for_status
 from atek_store.http.transport import TransferResponse, Transport
 
 __all__ = ["ContentRange", "RangedBody", "open_ranged", "parse_content_range", "unsatisfied_total"]
@@ -74,6 +74,14 @@ def _first_end(target: int | None, total: int | None) -> int | None:
     """Where a body stops: the wanted end, or the file's end when that comes first."""
     known = [value for value in (target, total) if value is not None]
     return min(known) if known else None
+
+
+def _read_reason(response: TransferResponse) -> bytes:
+    """The start of a refusal's body (its reason); a broken body gives no reason, never an error."""
+    try:
+        return response.read(REASON_BYTES)
+    except (TransferError, OSError):
+        return b""
 
 
 def _int_header(value: str | None) -> int | None:
@@ -173,7 +181,8 @@ def open_ranged(
         """The positioned body, or None when the answer cannot be trusted (the whole file is needed)."""
         status = response.status
         if status not in BODY_STATUSES:
-            raise error_for_status(status, response.headers, url)
+            body = _read_reason(response) if status in (401, 403) else b""
+            raise error_for_status(status, response.headers, url, body=body)
         length = _int_header(response.headers.get("Content-Length"))
         span = parse_content_range(response.headers.get("Content-Range")) if status == 206 else None
         if status == 200:

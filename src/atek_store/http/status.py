@@ -15,9 +15,16 @@ import time
 from collections.abc import Callable, Mapping
 
 from atek_store.errors import TransferError, UrlsExpiredError
-from atek_store.http.redact import redact_url
+from atek_store.http.redact import redact_text, redact_url
 
-__all__ = ["BODY_STATUSES", "error_for_status", "is_retryable_status", "parse_retry_after"]
+__all__ = [
+    "BODY_STATUSES",
+    "REASON_BYTES",
+    "error_for_status",
+    "is_retryable_status",
+    "parse_retry_after",
+    "refusal_reason",
+]
 
 BODY_STATUSES = frozenset({200, 206, 416})
 _EXPIRED = frozenset({401, 403})
@@ -52,13 +59,34 @@ def parse_retry_after(value: str | None, *, wall_clock: Callable[[], float] = ti
     return seconds
 
 
-def error_for_status(status: int, headers: Mapping[str, str], url: str) -> TransferError:
-    """The error for a status that carries no usable body (anything outside :data:`BODY_STATUSES`)."""
+#: How much of a refusal's body is read for the server's reason (a store front says "revoked" there).
+REASON_BYTES = 1024
+_REASON_SHOWN = 200
+
+
+def refusal_reason(body: bytes) -> str:
+    """The server's own words from a 401/403 body: one printable line, at most 200 characters."""
+    text = body[:REASON_BYTES].decode("utf-8", "replace")
+    line = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+    if line.lower().startswith("<"):
+        return ""  # an HTML error page says nothing a one-line message could use
+    return line if len(line) <= _REASON_SHOWN else line[: _REASON_SHOWN - 1] + "…"
+
+
+def error_for_status(
+    status: int, headers: Mapping[str, str], url: str, *, body: bytes = b""
+) -> TransferError:
+    """The error for a status that carries no usable body (anything outside :data:`BODY_STATUSES`).
+
+    ``body`` is the start of a 401/403 answer: its text (redacted) is quoted as the server's reason.
+    """
     shown = redact_url(url)
     if status in _EXPIRED:
+        reason = redact_text(refusal_reason(body))
+        said = f" (the server says: {reason})" if reason else ""
         return UrlsExpiredError(
-            f"HTTP {status} for {shown}: the signed URLs have expired (they last 30 days) or were refused; "
-            "download a fresh URL JSON",
+            f"HTTP {status} for {shown}{said}: the signed URLs have expired (they last 30 days), were "
+            "revoked or were refused; download a fresh URL JSON",
             status=status,
             url=shown,
         )

@@ -9,7 +9,8 @@ small module per concern: ``options`` (the keyword options as records), ``order`
 order of an epoch), ``partition`` (which reader owns which shard), ``ledger`` and ``state`` (what
 was taken, and the resume state), ``mixing`` (weighted sources), ``stages/`` (one reader's chain,
 one stage per module), ``reader`` and ``plan`` (building a pass), ``tracker`` (a pass's
-progress), ``sources`` / ``remote`` / ``cache`` (getting the bytes), ``collate``, ``handler``
+progress), ``readahead`` / ``ranges`` (streamed shards fetched ahead; shards are opened and cached
+by :mod:`atek_store.sources`), ``collate``, ``handler``
 (error policy), ``handoff`` / ``ring`` (items crossing from workers), ``dataset`` and
 ``dataloader``.
 """
@@ -22,14 +23,14 @@ from atek_store import _lazy
 _LAZY: dict[str, str] = {
     "AtekDataLoader": "atek_store.loading.dataloader",
     "AtekWdsDataset": "atek_store.loading.dataset",
-    "DEFAULT_CACHE_MAX_BYTES": "atek_store.loading.cache",
+    "DEFAULT_CACHE_MAX_BYTES": "atek_store.sources.cache",
     "HttpOptions": "atek_store.http.options",
     "ImageLayout": "atek_store.loading.options",
     "LoaderOptions": "atek_store.loading.options",
     "LoaderProgress": "atek_store.loading.tracker",
     "Mixture": "atek_store.loading.mixing",
     "STATE_FORMAT": "atek_store.loading.state",
-    "ShardCache": "atek_store.loading.cache",
+    "ShardCache": "atek_store.sources.cache",
     "SkipCounts": "atek_store.loading.handler",
     "WorkerOptions": "atek_store.loading.options",
     "atek_default_collation_fn": "atek_store.loading.collate",
@@ -42,7 +43,6 @@ _LAZY: dict[str, str] = {
 if typing.TYPE_CHECKING:
     from atek_store.http import HttpOptions
     from atek_store.loading.api import create_native_atek_dataloader, load_atek_wds_dataset
-    from atek_store.loading.cache import DEFAULT_CACHE_MAX_BYTES, ShardCache
     from atek_store.loading.collate import atek_default_collation_fn, simple_list_collation_fn
     from atek_store.loading.dataloader import AtekDataLoader
     from atek_store.loading.dataset import AtekWdsDataset
@@ -51,6 +51,7 @@ if typing.TYPE_CHECKING:
     from atek_store.loading.options import ImageLayout, LoaderOptions, WorkerOptions
     from atek_store.loading.state import STATE_FORMAT, merge_loader_states
     from atek_store.loading.tracker import LoaderProgress
+    from atek_store.sources.cache import DEFAULT_CACHE_MAX_BYTES, ShardCache
 else:
     __getattr__, __dir__ = _lazy.attach(__name__, _LAZY)
 

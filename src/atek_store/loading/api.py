@@ -17,7 +17,6 @@ from typing import Any
 
 from atek_store import settings
 from atek_store.errors import UsageError
-from atek_store.loading.cache import ShardCache
 from atek_store.loading.collate import atek_default_collation_fn, batch_collation
 from atek_store.loading.config import DatasetConfig
 from atek_store.loading.dataloader import AtekDataLoader
@@ -29,6 +28,7 @@ from atek_store.loading.partition import NodeSplitter
 from atek_store.loading.shards import expand_urls
 from atek_store.loading.stages.batch import Collate
 from atek_store.loading.stages.transform import TransformFn
+from atek_store.sources import ShardCache
 
 __all__ = ["create_native_atek_dataloader", "load_atek_wds_dataset"]
 

@@ -24,9 +24,9 @@ from atek_store.loading.config import DatasetConfig
 from atek_store.loading.partition import Partitioning, Topology
 from atek_store.loading.plan import PassPlan
 from atek_store.loading.reader import build_reader
-from atek_store.loading.sources import ShardOpener
 from atek_store.loading.stages.base import StageState, innermost
 from atek_store.loading.state import LoaderState, reader_epoch
+from atek_store.sources import ShardOpener
 
 __all__ = ["infer_unobserved"]
 
@@ -42,7 +42,9 @@ def _taken(state: StageState | None) -> int:
 
 def _replay(config: DatasetConfig, plan: PassPlan, stream: int, epoch: int, taken: int) -> StageState:
     """The state of one reader after ``taken`` raw samples of ``epoch`` (from the start of its layer)."""
-    opener = ShardOpener(cache=None, http_options=config.options.http_options)
+    opener = ShardOpener(
+        cache=None, http_options=config.options.http_options, limits=config.options.read_limits
+    )
     reader = build_reader(config, replace(plan, epoch=epoch), stream, opener)
     try:
         source = reader.chain.source

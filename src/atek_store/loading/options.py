@@ -14,14 +14,15 @@ import difflib
 import enum
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from atek_store.errors import UsageError
+from atek_store.format.limits import ReadLimits, read_limits
 from atek_store.http import HttpOptions
-from atek_store.loading.cache import DEFAULT_CACHE_MAX_BYTES
 from atek_store.loading.handler import ErrorPolicy
+from atek_store.sources.cache import DEFAULT_CACHE_MAX_BYTES
 
 __all__ = [
     "DEFAULT_READ_AHEAD",
@@ -69,6 +70,8 @@ class LoaderOptions:
         image_layout: memory layout of image stacks.
         read_ahead: http(s) shards each reader fetches ahead over parallel connections while it
             decodes the current one; 0 switches read-ahead off.
+        read_limits: ceilings on what a shard may declare (member and sample sizes, pixels, JSON
+            depth); by default ``ReadLimits()`` with ``ATEK_STORE_READ_LIMITS`` applied.
     """
 
     seed: int = 0
@@ -79,6 +82,7 @@ class LoaderOptions:
     http_options: HttpOptions | None = None
     image_layout: ImageLayout = ImageLayout.CONTIGUOUS
     read_ahead: int = DEFAULT_READ_AHEAD
+    read_limits: ReadLimits = field(default_factory=ReadLimits)
 
     def __post_init__(self) -> None:
         if not isinstance(self.shuffle_window, int) or self.shuffle_window < 1:
@@ -89,6 +93,10 @@ class LoaderOptions:
         if not isinstance(self.read_ahead, int) or self.read_ahead < 0:
             raise UsageError(
                 f"read_ahead must be a number of shards >= 0, got {self.read_ahead!r}", flag="read_ahead"
+            )
+        if not isinstance(self.read_limits, ReadLimits):
+            raise UsageError(
+                f"read_limits must be a ReadLimits, got {type(self.read_limits).__name__}", flag="read_limits"
             )
         if self.http_options is not None and not isinstance(self.http_options, HttpOptions):
             raise UsageError(
@@ -207,6 +215,7 @@ def parse_loader_options(given: Mapping[str, Any], *, cache_dir_default: Path | 
     values["cache_dir"] = Path(os.fspath(cache_dir)) if cache_dir is not None else cache_dir_default
     if "image_layout" in values:
         values["image_layout"] = _image_layout(values["image_layout"])
+    values["read_limits"] = read_limits(values.get("read_limits"))  # the environment applies here, once
     return LoaderOptions(**values)
 
 

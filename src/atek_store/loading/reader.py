@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from atek_store.loading.cache import ShardCache
 from atek_store.loading.config import DatasetConfig
 from atek_store.loading.ledger import EpochLedger
 from atek_store.loading.mixing import reader_quotas, schedule
@@ -22,7 +21,6 @@ from atek_store.loading.partition import Partition, RoundRobin, SplitterPartitio
 from atek_store.loading.plan import PassPlan
 from atek_store.loading.ranges import HttpRanges
 from atek_store.loading.readahead import DEFAULT_CONNECTIONS, ReadAhead, spill_folder
-from atek_store.loading.sources import ShardOpener, is_remote
 from atek_store.loading.stages.base import Stage
 from atek_store.loading.stages.batch import Batch
 from atek_store.loading.stages.decode import Decode
@@ -31,6 +29,7 @@ from atek_store.loading.stages.lane import Lane
 from atek_store.loading.stages.select import SelectKeys
 from atek_store.loading.stages.source import EpochSource
 from atek_store.loading.stages.transform import Transform
+from atek_store.sources import ShardCache, ShardOpener, is_remote
 
 __all__ = ["build_reader", "open_reader", "source_orders"]
 
@@ -94,7 +93,11 @@ def build_reader(
         ]
         source = EpochSource(lanes, order_of_samples)
         decode = Decode(
-            source, policy=options.policy, wanted=config.wanted, channels_last=options.channels_last
+            source,
+            policy=options.policy,
+            wanted=config.wanted,
+            channels_last=options.channels_last,
+            limits=options.read_limits,
         )
         top: Stage[Any] = decode
         if config.dict_key_mapping:
@@ -137,7 +140,9 @@ def open_reader(config: DatasetConfig, plan: PassPlan, stream: int) -> Iterator[
     )
     ahead = _read_ahead(config, cache)
     window = ahead[0] if ahead is not None else None
-    opener = ShardOpener(cache=cache, http_options=options.http_options, prefetched=window)
+    opener = ShardOpener(
+        cache=cache, http_options=options.http_options, prefetched=window, limits=options.read_limits
+    )
     reader: Epochs | None = None
     try:
         reader = build_reader(config, plan, stream, opener, window)

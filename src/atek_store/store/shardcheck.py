@@ -1,11 +1,12 @@
 """Read a shard once: its SHA-1, its size, and proof that it is a complete, readable ATEK shard.
 
-The file is streamed through a reader that hashes every byte on its way to
-:func:`atek_store.format.iter_shard`, which walks the tar (header checksums, PAX and GNU headers,
-truncation) and decodes every sample (tensors, JPEGs, JSON, text), raising a ``FormatError``
-subclass that names the shard and member when something is wrong. After the end-of-archive
-marker the rest of the file (the record padding) is hashed too and must be zeros. Many shards
-are checked in parallel on threads: file reads, ``hashlib`` and JPEG decoding release the GIL.
+The file is streamed through a reader that hashes every byte on its way to the tar reader,
+which walks the tar (header checksums, PAX and GNU headers, truncation, the ceilings of
+:class:`ReadLimits`); with ``check="full"`` every sample is decoded too (tensors, JPEGs, JSON,
+text). Anything wrong raises a ``FormatError`` subclass that names the shard and member. After
+the end-of-archive marker the rest of the file (the record padding) is hashed too and must be
+zeros. Many shards are checked in parallel on threads: file reads, ``hashlib`` and JPEG decoding
+release the GIL.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from atek_store.errors import FormatError, StoreError
+from atek_store.format.limits import ReadLimits, read_limits
 
 __all__ = ["CHECKS", "ShardDigest", "digest_shard", "digest_shards"]
 
@@ -59,8 +61,12 @@ class _HashingReader(io.RawIOBase):
         return int(count or 0)
 
 
-def digest_shard(path: Path, *, check: str = "full", chunk_size: int = CHUNK) -> ShardDigest:
+def digest_shard(
+    path: Path, *, check: str = "full", chunk_size: int = CHUNK, limits: ReadLimits | None = None
+) -> ShardDigest:
     """Hash, walk and (with ``check="full"``) decode one shard, reading the file exactly once.
+
+    ``limits`` are the readers' ceilings (default: ``ReadLimits()`` with ``ATEK_STORE_READ_LIMITS``).
 
     Raises:
         FormatError: the file is not a complete, readable shard (``TruncatedShardError`` when cut
@@ -68,20 +74,23 @@ def digest_shard(path: Path, *, check: str = "full", chunk_size: int = CHUNK) ->
         StoreError: the file cannot be read or changed size while it was read.
     """
     # Imported here, not at the top: decoding pulls in torch, which `import atek_store`, the server
-    # and `publish --check tar` do not need.
+    # and `publish --check tar` do not need (the tar reader is torch-free).
     from atek_store.format.tario import iter_raw_samples
 
+    limits = read_limits(limits)
+    shard = str(path)
     try:
         with path.open("rb", buffering=0) as raw:
             expected = os.fstat(raw.fileno()).st_size
             hashing = _HashingReader(raw)
             stream = io.BufferedReader(hashing, buffer_size=chunk_size)
+            raws = iter_raw_samples(stream, shard=shard, limits=limits, length=expected)
             if check == "full":
-                from atek_store.format.shard import iter_shard
+                from atek_store.format.decode import decode_sample
 
-                samples = sum(1 for _ in iter_shard(stream, url=str(path)))
+                samples = sum(1 for r in raws if decode_sample(r.key, r.members, shard=shard, limits=limits))
             else:
-                samples = sum(1 for _ in iter_raw_samples(stream, shard=str(path)))
+                samples = sum(1 for _ in raws)
             # The reader stops at the end-of-archive marker; what follows is record padding.
             while rest := stream.read(chunk_size):
                 if rest.count(0) != len(rest):
@@ -106,6 +115,7 @@ def digest_shards(
     check: str = "full",
     workers: int | None = None,
     progress: Callable[[ShardDigest], None] | None = None,
+    limits: ReadLimits | None = None,
 ) -> list[ShardDigest]:
     """Digest many shards on a thread pool; results in the order of ``paths``.
 
@@ -115,10 +125,13 @@ def digest_shards(
         FormatError: one or more shards are bad; the message lists each of them.
     """
     threads = workers or min(8, (os.cpu_count() or 1) + 2)
+    limits = read_limits(limits)
     results: list[ShardDigest | None] = [None] * len(paths)
     failed: dict[int, FormatError] = {}
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="atek-digest") as pool:
-        futures = {pool.submit(digest_shard, path, check=check): i for i, path in enumerate(paths)}
+        futures = {
+            pool.submit(digest_shard, path, check=check, limits=limits): i for i, path in enumerate(paths)
+        }
         for future in as_completed(futures):
             i = futures[future]
             try:

@@ -24,7 +24,6 @@ _LAZY: dict[str, str] = {
     "clip_segment": "atek_store.viz.wireframe",
     "frame_views": "atek_store.viz.frames",
     "iter_shard_samples": "atek_store.viz.source",
-    "open_shard": "atek_store.viz.source",
     "project_boxes": "atek_store.viz.wireframe",
     "read_sample": "atek_store.viz.source",
     "render_sample": "atek_store.viz.render",
@@ -43,11 +42,7 @@ if typing.TYPE_CHECKING:
         render_sample,
         render_shard_sample,
     )
-    from atek_store.viz.source import (
-        iter_shard_samples,
-        open_shard,
-        read_sample,
-    )
+    from atek_store.viz.source import iter_shard_samples, read_sample
     from atek_store.viz.summary import (
         CameraSummary,
         GroundTruthSummary,
@@ -80,7 +75,6 @@ __all__ = [
     "clip_segment",
     "frame_views",
     "iter_shard_samples",
-    "open_shard",
     "project_boxes",
     "read_sample",
     "render_sample",

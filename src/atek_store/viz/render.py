@@ -24,6 +24,7 @@ from PIL import Image, ImageDraw, ImageFont
 from atek_store.atomic import atomic_write_bytes
 from atek_store.categories import category_name
 from atek_store.errors import UsageError
+from atek_store.format.limits import ReadLimits
 from atek_store.geometry import compose, invert
 from atek_store.http import HttpOptions
 from atek_store.viz.frames import FrameView, frame_views
@@ -313,10 +314,14 @@ def render_shard_sample(
     *,
     options: RenderOptions | None = None,
     http_options: HttpOptions | None = None,
+    limits: ReadLimits | None = None,
 ) -> RenderedSample:
-    """Read sample ``index`` of a shard (path or http(s) URL), draw it and write the image to ``out``."""
+    """Read sample ``index`` of a shard (path or http(s) URL), draw it and write the image to ``out``.
+
+    ``limits`` are the readers' ceilings (default: ``ReadLimits()`` with ``ATEK_STORE_READ_LIMITS``).
+    """
     target = Path(out)
     _image_format(target)  # refuse a bad --out before reading anything
-    rendered = render_sample(read_sample(source, index, http_options=http_options), options)
+    rendered = render_sample(read_sample(source, index, http_options=http_options, limits=limits), options)
     rendered.save(target)
     return rendered

@@ -15,6 +15,7 @@ from typing import Any
 import torch
 
 from atek_store.categories import category_name
+from atek_store.format.limits import ReadLimits
 from atek_store.http import HttpOptions
 from atek_store.viz.frames import camera_labels
 from atek_store.viz.source import iter_shard_samples, read_sample
@@ -249,15 +250,22 @@ def summarize_sample(sample: Mapping[str, Any], index: int = 0) -> SampleSummary
 
 
 def summarize_shard(
-    source: str | os.PathLike[str], *, sample: int | None = None, http_options: HttpOptions | None = None
+    source: str | os.PathLike[str],
+    *,
+    sample: int | None = None,
+    http_options: HttpOptions | None = None,
+    limits: ReadLimits | None = None,
 ) -> ShardSummary:
-    """Summarise every sample of a shard (path or http(s) URL), or only sample number ``sample``."""
+    """Summarise every sample of a shard (path or http(s) URL), or only sample number ``sample``.
+
+    ``limits`` are the readers' ceilings (default: ``ReadLimits()`` with ``ATEK_STORE_READ_LIMITS``).
+    """
     if sample is not None:
-        chosen = read_sample(source, sample, http_options=http_options)
+        chosen = read_sample(source, sample, http_options=http_options, limits=limits)
         return ShardSummary(str(chosen["__url__"]), (summarize_sample(chosen, sample),), selected=sample)
     summaries: list[SampleSummary] = []
     name = str(source)
-    for index, decoded in enumerate(iter_shard_samples(source, http_options=http_options)):
+    for index, decoded in enumerate(iter_shard_samples(source, http_options=http_options, limits=limits)):
         name = str(decoded["__url__"])
         summaries.append(summarize_sample(decoded, index))
     return ShardSummary(name, tuple(summaries))

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from atek_store.format.limits import ReadLimits
 from atek_store.loading import Mixture, simple_list_collation_fn
 from atek_store.loading.config import DatasetConfig
 from atek_store.loading.handler import ErrorPolicy
@@ -24,7 +25,6 @@ from atek_store.loading.options import LoaderOptions
 from atek_store.loading.partition import RoundRobin, Topology
 from atek_store.loading.plan import PassPlan
 from atek_store.loading.reader import build_reader, source_orders
-from atek_store.loading.sources import ShardOpener, SourceSample
 from atek_store.loading.stages.base import Stage
 from atek_store.loading.stages.batch import Batch
 from atek_store.loading.stages.decode import Decode
@@ -32,15 +32,16 @@ from atek_store.loading.stages.lane import Lane
 from atek_store.loading.stages.select import SelectKeys
 from atek_store.loading.stages.source import EpochSource
 from atek_store.loading.stages.transform import Transform
+from atek_store.sources import ShardOpener, SourceSample
 
 LIMIT = 40  # items taken from endless stages
 
 
 def ident(item: Any) -> Any:
     if isinstance(item, tuple) and isinstance(item[1], SourceSample):  # a lane item
-        return (item[0], item[1].url, item[1].raw.key)
+        return (item[0], item[1].origin.url, item[1].raw.key)
     if isinstance(item, SourceSample):
-        return (item.url, item.raw.key)
+        return (item.origin.url, item.raw.key)
     if isinstance(item, list):
         return tuple(ident(part) for part in item)
     if isinstance(item, dict):
@@ -132,6 +133,7 @@ def _decoded(urls: list[str], **options: Any) -> Callable[[], Decode]:
             policy=ErrorPolicy(options.get("handler")),
             wanted=None,
             channels_last=False,
+            limits=ReadLimits(),
         )
 
     return build

@@ -1,4 +1,7 @@
-"""Raw samples -> decoded sample dicts, with ``__url__`` (and ``__local_path__`` for local shards)."""
+"""Raw samples -> decoded sample dicts, with ``__url__`` (and ``__local_path__`` for local shards).
+
+They are placed as the original loader places them (the shard origin's keys, built once per shard).
+"""
 
 from __future__ import annotations
 
@@ -7,10 +10,10 @@ from typing import Any
 
 from atek_store.errors import FormatError
 from atek_store.format.decode import decode_sample
-from atek_store.http import redact_url
+from atek_store.format.limits import ReadLimits
 from atek_store.loading.handler import ErrorPolicy
-from atek_store.loading.sources import SourceSample
 from atek_store.loading.stages.base import Chained, Stage, StageState
+from atek_store.sources import SourceSample
 
 __all__ = ["Decode"]
 
@@ -23,6 +26,7 @@ class Decode(Chained[SourceSample, dict[str, Any]]):
         policy: what to do with a sample that does not decode.
         wanted: the sample keys to decode (None: all).
         channels_last: decode image stacks with ``channels_last`` strides.
+        limits: ceilings on what the members may declare.
     """
 
     def __init__(
@@ -32,11 +36,13 @@ class Decode(Chained[SourceSample, dict[str, Any]]):
         policy: ErrorPolicy,
         wanted: frozenset[str] | None,
         channels_last: bool,
+        limits: ReadLimits,
     ) -> None:
         self.source = source
         self.policy = policy
         self.wanted = wanted
         self.channels_last = channels_last
+        self.limits = limits
         self.skipped = 0
         self.stopped = False
 
@@ -57,9 +63,11 @@ class Decode(Chained[SourceSample, dict[str, Any]]):
                 sample = decode_sample(
                     item.raw.key,
                     item.raw.members,
-                    shard=redact_url(item.url),
+                    shard=item.origin.name,
                     wanted=self.wanted,
                     channels_last=self.channels_last,
+                    limits=self.limits,
+                    origin_keys=item.origin.sample_keys,
                 )
             except FormatError as error:
                 if not self.policy.skip(error, what="sample"):
@@ -67,7 +75,4 @@ class Decode(Chained[SourceSample, dict[str, Any]]):
                     raise StopIteration from None
                 self.skipped += 1
                 continue
-            sample["__url__"] = item.url
-            if item.local_path is not None:
-                sample["__local_path__"] = item.local_path
             return sample

@@ -20,8 +20,8 @@ from atek_store.loading.handler import DATA_ERRORS, ErrorPolicy
 from atek_store.loading.ledger import EpochLedger, LanePosition, consumed_by
 from atek_store.loading.order import Coverage, RoundOrder, SampleId
 from atek_store.loading.partition import Partition
-from atek_store.loading.sources import ShardOpener, SourceSample, is_remote
 from atek_store.loading.stages.base import Stage, StageState
+from atek_store.sources import ShardOpener, SourceSample, is_remote
 
 __all__ = ["Lane", "LaneItem"]
 

@@ -11,9 +11,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from atek_store.loading.ledger import ReaderProgress
-from atek_store.loading.sources import SourceSample
 from atek_store.loading.stages.base import Stage, StageState
 from atek_store.loading.stages.lane import Lane
+from atek_store.sources import SourceSample
 
 __all__ = ["EpochSource"]
 

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from atek_store.errors import CacheError
-from atek_store.loading import ShardCache
+from atek_store.sources import ShardCache
 
 
 def test_keys_use_host_and_full_path_but_not_the_query(tmp_path: Path) -> None:
