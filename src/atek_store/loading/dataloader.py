@@ -24,7 +24,7 @@ import torch
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 from torch.utils.data._utils.collate import default_convert
 
-from atek_store.errors import LoaderError, UsageError
+from atek_store.errors import AtekStoreError, LoaderError, UsageError
 from atek_store.loading.collate import atek_default_collation_fn, simple_list_collation_fn
 from atek_store.loading.dataset import AtekWdsDataset
 from atek_store.loading.handler import SkipCounts
@@ -106,8 +106,12 @@ class LoaderFeed(IterableDataset[Any]):
         if ring is not None:
             ring.prefault()
         with open_reader(self.dataset.config, plan, stream) as reader:
-            for item in reader:
-                yield WorkerItem(item, stream, reader.get_state(), ring=ring)
+            try:
+                for item in reader:
+                    yield WorkerItem(item, stream, reader.get_state(), ring=ring)
+            except AtekStoreError as error:  # ours: handed over whole, fields and all
+                yield WorkerItem(None, stream, reader.get_state(), final=True, error=error)
+                return
             yield WorkerItem(None, stream, reader.get_state(), final=True)
 
 
@@ -171,10 +175,22 @@ class AtekDataLoader(DataLoader[Any]):
     def _unwrap(
         self, inner: Iterator[Any], tracker: PassTracker, rings: tuple[TensorRing, ...]
     ) -> Iterator[Any]:
-        for item in inner:
-            tracker.record(item.stream, item.state, final=item.final)
-            if not item.final:
-                yield item.value
+        try:
+            for item in inner:
+                tracker.record(item.stream, item.state, final=item.final)
+                if item.error is not None:
+                    raise item.error
+                if not item.final:
+                    yield item.value
+        except Exception as error:
+            if not self.num_workers:
+                raise
+            # PyTorch's frames in the traceback hold its iterator, and with it the workers, until a
+            # garbage collection finds the cycle, late; its shutdown then waits out a 5 s join per
+            # worker. Dropping them (our errors name shard and member, another error carries the
+            # worker's traceback in its message) lets the workers stop as the error leaves here.
+            del inner
+            raise error.with_traceback(None) from error.__cause__
         # The pass ended and its workers are gone: the next pass may reuse the rings (their
         # pages are already mapped here). An abandoned pass's rings are never reused.
         self._idle_rings = rings

@@ -17,6 +17,7 @@ from typing import Any
 
 import torch
 
+from atek_store.errors import AtekStoreError
 from atek_store.loading.ring import RingSlot, TensorRing, ring_for
 from atek_store.loading.stages.base import StageState
 
@@ -112,30 +113,36 @@ def _unpack_leaf(value: Any) -> Any:
     return value.tensor() if isinstance(value, _PackedTensor) else value
 
 
-def _rebuild(packed: Any, stream: int, state: StageState, final: bool) -> WorkerItem:
-    return WorkerItem(_map_leaves(packed, _unpack_leaf), stream, state, final)
+def _rebuild(
+    packed: Any, stream: int, state: StageState, final: bool, error: AtekStoreError | None
+) -> WorkerItem:
+    return WorkerItem(_map_leaves(packed, _unpack_leaf), stream, state, final, error=error)
 
 
 @dataclass(frozen=True)
 class WorkerItem:
     """An item from a reader with the reader's state after it (``value`` None in the last one, ``final``).
 
-    ``ring`` is the worker's shared ring for large tensors (None: PyTorch's shared memory).
+    ``error``: the reader's last item may carry the error that ended it, to be raised where the
+    item arrives; it crosses from the worker whole (PyTorch would rebuild it from its message
+    alone, losing its fields). ``ring`` is the worker's shared ring for large tensors (None:
+    PyTorch's shared memory).
     """
 
     value: Any
     stream: int
     state: StageState
     final: bool = False
+    error: AtekStoreError | None = None
     ring: TensorRing | None = field(default=None, compare=False, repr=False)
 
     def __reduce__(self) -> tuple[Any, ...]:
         packed = _map_leaves(self.value, _Packer(self.ring))
-        return (_rebuild, (packed, self.stream, self.state, self.final))
+        return (_rebuild, (packed, self.stream, self.state, self.final, self.error))
 
     def pin_memory(self) -> WorkerItem:
         """Pin the item's tensors (called by the DataLoader's pin-memory thread)."""
         from torch.utils.data._utils.pin_memory import pin_memory
 
         pinned = pin_memory(self.value)  # type: ignore[no-untyped-call]
-        return WorkerItem(pinned, self.stream, self.state, self.final)
+        return WorkerItem(pinned, self.stream, self.state, self.final, error=self.error)
