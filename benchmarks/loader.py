@@ -19,19 +19,24 @@ median samples/s:
   ``DataLoader(batch_size=None)``;
 - ``ours``: ``create_native_atek_dataloader`` with the same arguments (``ours-cl``: the same with
   ``image_layout="channels_last"``, which skips the HWC -> CHW copy of each RGB frame);
-- ``limit``: a loop that only decodes the same JPEG bytes with our decoder (simplejpeg), one core.
+- ``limit``: a loop that only decodes the same JPEG bytes with our decoder (simplejpeg), one core;
+- ``streamed``: ``ours`` over http from a loopback server (the test suite's FaultServer, in this
+  benchmark's own process) that caps every connection at ``--rate-mb`` MB/s (8: what a CDN gives
+  one TCP stream), with the default read-ahead; every pass is a first epoch (no cache).
 
 Besides samples/s (median of ``--repeats`` passes, each pass including its worker start-up), each
 line gives the CPU time per sample of all processes (main + workers), which is what a busy or
 shared machine limits, and the peak RSS of the main process and of the largest worker. Cases
 with ``shuffle=1`` use the original's buffer (1000 samples, first output after 100).
 
-Usage: ``python benchmarks/loader.py [--samples 128] [--efm-samples 48] [--repeats 3]``.
+Usage: ``python benchmarks/loader.py [--samples 128] [--efm-samples 48] [--repeats 3] [--rate-mb 8]
+[--streamed-only]`` (``--streamed-only``: just the local and streamed cubercnn cases, 0 and 2 workers).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import resource
@@ -42,12 +47,14 @@ import tarfile
 import tempfile
 import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import torch
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # the FaultServer lives in the test suite
 GOLDEN = REPO.parent / "shared" / "golden" / "wds"
 EFM_FRAMES = 20
 EFM_POINTS = 1500
@@ -221,6 +228,8 @@ def run_case(spec: dict[str, Any]) -> dict[str, Any]:
         make = lambda: iter(loader)  # noqa: E731
     else:
         layout = "channels_last" if spec["kind"] == "ours-cl" else "contiguous"
+        if spec["kind"] == "streamed":
+            urls = spec["streamed_urls"]
         ours = create_native_atek_dataloader(
             urls, dict_key_mapping=mapping, shuffle_flag=shuffle, num_workers=workers, image_layout=layout
         )
@@ -256,6 +265,12 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=128, help="cubercnn samples (>= 128)")
     parser.add_argument("--efm-samples", type=int, default=48)
     parser.add_argument("--repeats", type=int, default=3, help="passes per case; the median is printed")
+    parser.add_argument(
+        "--rate-mb", type=float, default=8.0, help="MB/s per connection of the streamed cases"
+    )
+    parser.add_argument(
+        "--streamed-only", action="store_true", help="only the local and streamed cubercnn cases"
+    )
     parser.add_argument("--case", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.case:
@@ -268,14 +283,44 @@ def main() -> None:
     counts = {"cubercnn": args.samples, "efm": args.efm_samples // 2 * 2}
     plan = []
     for store in ("cubercnn", "efm"):
+        if args.streamed_only:
+            break
         plan.append((store, "limit", 0, False, False))
         for workers in (0, 2):
             plan += [(store, "baseline", workers, False, False), (store, "ours", workers, False, False)]
-            if store == "cubercnn":
+            if store == "cubercnn":  # streamed right after local, so that both see the same machine
+                plan.append((store, "streamed", workers, False, False))
                 plan.append((store, "ours-cl", workers, False, False))
     for workers in (0, 2):
+        if args.streamed_only:
+            plan += [
+                ("cubercnn", "ours", workers, False, False),
+                ("cubercnn", "streamed", workers, False, False),
+            ]
+            continue
         plan += [("efm", "baseline", workers, False, True), ("efm", "ours", workers, False, True)]
         plan += [("cubercnn", "baseline", workers, True, False), ("cubercnn", "ours", workers, True, False)]
+    with serving(stores["cubercnn"], args.workdir / "cubercnn", rate=args.rate_mb * 1e6) as streamed_urls:
+        results = run_plan(plan, stores, counts, streamed_urls, args.repeats)
+    report(results, streamed_only=args.streamed_only, rate_mb=args.rate_mb)
+
+
+@contextlib.contextmanager
+def serving(paths: list[str], root: Path, *, rate: float) -> Iterator[list[str]]:
+    """The shards on a loopback server capping each connection at ``rate`` bytes/s; their URLs."""
+    from tests.fault_server import FaultServer
+
+    with FaultServer(rate_limit=rate, block_size=64 * 1024) as server:
+        yield server.publish(paths, root)
+
+
+def run_plan(
+    plan: list[tuple[Any, ...]],
+    stores: dict[str, list[str]],
+    counts: dict[str, int],
+    streamed_urls: list[str],
+    repeats: int,
+) -> dict[tuple[Any, ...], dict[str, Any]]:
     results: dict[tuple[Any, ...], dict[str, Any]] = {}
     for store, kind, workers, shuffle, mapping in plan:
         label = f"{store:8} {kind:8} workers={workers} shuffle={int(shuffle)} mapping={int(mapping)}"
@@ -287,7 +332,8 @@ def main() -> None:
             "workers": workers,
             "shuffle": shuffle,
             "mapping": mapping,
-            "repeats": args.repeats,
+            "repeats": repeats,
+            "streamed_urls": streamed_urls,
         }
         result = run_in_subprocess(spec)
         results[(store, kind, workers, shuffle, mapping)] = result
@@ -298,12 +344,24 @@ def main() -> None:
             f"peak RSS main {result['rss_main_mb']:5.0f} MB, worker {result['rss_worker_mb']:5.0f} MB",
             flush=True,
         )
+    return results
 
+
+def report(results: dict[tuple[Any, ...], dict[str, Any]], *, streamed_only: bool, rate_mb: float) -> None:
     def ratio(top: tuple[Any, ...], bottom: tuple[Any, ...]) -> str:
         value = statistics.median(results[top]["rates"]) / statistics.median(results[bottom]["rates"])
         return f"{value:4.2f}"
 
     print("\nratios of medians")
+    for workers in (0, 2):
+        streamed, local = (
+            ("cubercnn", "streamed", workers, False, False),
+            ("cubercnn", "ours", workers, False, False),
+        )
+        per_connection = f"{rate_mb:g} MB/s per connection"
+        print(f"  cubercnn streamed at {per_connection} / local, workers={workers}: {ratio(streamed, local)}")
+    if streamed_only:
+        return
     for store in ("cubercnn", "efm"):
         limit = (store, "limit", 0, False, False)
         for workers in (0, 2):

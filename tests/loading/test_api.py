@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import itertools
 from collections.abc import Iterator
@@ -21,6 +22,8 @@ from atek_store import (
     simple_list_collation_fn,
 )
 from atek_store.errors import CacheError, ImageDecodeError, UsageError
+from atek_store.loading import ImageLayout, LoaderOptions
+from atek_store.loading.handler import HandlerMode
 from tests.loading.test_errors import broken_jpeg_shard
 
 
@@ -132,8 +135,9 @@ def test_cache_dir_defaults_to_the_environment(
     small_urls: list[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("ATEK_STORE_CACHE_DIR", str(tmp_path / "env-cache"))
-    assert load_atek_wds_dataset(small_urls).config.cache_dir == tmp_path / "env-cache"
-    assert load_atek_wds_dataset(small_urls, cache_dir=tmp_path / "x").config.cache_dir == tmp_path / "x"
+    assert load_atek_wds_dataset(small_urls).config.options.cache_dir == tmp_path / "env-cache"
+    chosen = load_atek_wds_dataset(small_urls, cache_dir=tmp_path / "x")
+    assert chosen.config.options.cache_dir == tmp_path / "x"
 
 
 @pytest.mark.parametrize(
@@ -142,7 +146,8 @@ def test_cache_dir_defaults_to_the_environment(
         ({"batch_size": 0}, "batch_size"),
         ({"handler": "sometimes"}, "handler"),
         ({"dict_key_mapping": ["a"]}, "dict_key_mapping"),
-        ({"shuffle_buffer_size": 10, "shuffle_initial": 20}, "shuffle_initial"),
+        ({"shuffle_window": 0}, "shuffle_window"),
+        ({"read_ahead": -1}, "read_ahead"),
         ({"image_layout": "nhwc"}, "image_layout"),
     ],
 )
@@ -167,3 +172,42 @@ def test_an_unusable_cache_folder_fails_up_front(small_urls: list[str], tmp_path
     blocker.write_text("not a folder")
     with pytest.raises(CacheError, match="cannot create"):
         load_atek_wds_dataset(small_urls, cache_dir=blocker / "cache")
+
+
+@pytest.mark.parametrize(
+    ("name", "suggestion"),
+    [
+        ("shuffle_windw", "shuffle_window"),
+        ("cache_max_byte", "cache_max_bytes"),
+        ("prefetch_factr", "prefetch_factor"),
+    ],
+)
+def test_a_misspelt_option_is_refused_naming_the_close_one(
+    small_urls: list[str], name: str, suggestion: str
+) -> None:
+    with pytest.raises(
+        UsageError, match=f"unknown loader option '{name}'; did you mean '{suggestion}'"
+    ) as info:
+        create_native_atek_dataloader(small_urls, **{name: 1})
+    assert info.value.flag == name
+
+
+def test_dataloader_options_are_refused_by_the_dataset_and_fixed_ones_by_the_loader(
+    small_urls: list[str],
+) -> None:
+    with pytest.raises(UsageError, match="unknown loader option 'timeout'"):
+        load_atek_wds_dataset(small_urls, timeout=3)
+    with pytest.raises(UsageError, match="sets batch_sampler itself"):
+        create_native_atek_dataloader(small_urls, batch_sampler=[1])
+    with pytest.raises(UsageError, match="replaced by shuffle_window"):
+        load_atek_wds_dataset(small_urls, shuffle_buffer_size=10)
+
+
+def test_options_become_one_frozen_record(small_urls: list[str]) -> None:
+    dataset = load_atek_wds_dataset(small_urls, seed=3, shuffle_window=4, image_layout="channels_last")
+    options = dataset.config.options
+    assert isinstance(options, LoaderOptions)
+    assert (options.seed, options.shuffle_window, options.image_layout) == (3, 4, ImageLayout.CHANNELS_LAST)
+    assert options.policy.mode is HandlerMode.RAISE
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        options.seed = 4  # type: ignore[misc]

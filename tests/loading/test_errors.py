@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import gc
+import os
 import tarfile
 import warnings
 from pathlib import Path
@@ -98,7 +101,8 @@ def test_skips_in_workers_are_counted_by_the_loader(small_urls: list[str], tmp_p
         [str(bad1), str(bad2), *small_urls[2:4]], num_workers=2, handler="ignore"
     )
     assert len(list(loader)) == 6
-    assert loader.dataset.skipped.samples == 2
+    assert loader.skipped.samples == 2
+    assert loader.progress().samples == {"shards": 8}
 
 
 def test_a_callable_handler_decides(small_urls: list[str], tmp_path: Path) -> None:
@@ -125,3 +129,26 @@ def test_good_shards_raise_no_warning(small_urls: list[str]) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert len(list(load_atek_wds_dataset(small_urls[:2], handler="warn"))) == 4
+
+
+def _note_pid(folder: str, worker_id: int) -> None:
+    Path(folder, f"worker{worker_id}.pid").write_text(str(os.getpid()))
+
+
+def test_an_error_from_a_worker_stops_every_worker_at_once(small_urls: list[str], tmp_path: Path) -> None:
+    """The workers end with the error, not when a garbage collection finds the traceback's cycle."""
+    bad, _ = truncated_shard(small_urls[0], tmp_path / "cut.tar")
+    note = functools.partial(_note_pid, str(tmp_path))
+    loader = create_native_atek_dataloader([str(bad), *small_urls[1:3]], num_workers=2, worker_init_fn=note)
+    gc.disable()
+    try:
+        with pytest.raises(TruncatedShardError) as info:
+            list(loader)
+        pids = [int(path.read_text()) for path in sorted(tmp_path.glob("worker*.pid"))]
+        assert len(pids) == 2
+        for pid in pids:
+            with pytest.raises(ProcessLookupError):
+                os.kill(pid, 0)  # gone and reaped, while the error (and its traceback) is still held
+        assert info.value.shard == str(bad)
+    finally:
+        gc.enable()

@@ -57,7 +57,12 @@ class HttpClient:
         self._sleep = sleep
         self._rng = rng
 
-    def _transfer(self, url: str, *, start: int = 0, end: int | None = None) -> ResumableGet:
+    def transfer(self, url: str, *, start: int = 0, end: int | None = None) -> ResumableGet:
+        """Bytes ``[start, end)`` of ``url`` under this client's limits, not yet requested.
+
+        For callers that need the answer's details as well as the bytes (the loader's read-ahead
+        reads ``total``, the file's size, to cut the rest of a shard into ranges).
+        """
         return ResumableGet(
             self._transport,
             url,
@@ -80,7 +85,7 @@ class HttpClient:
             TransferError: the server cannot be reached, answered another error status, stalled,
                 or the retry budget ran out.
         """
-        transfer = self._transfer(url)
+        transfer = self.transfer(url)
         transfer.open()
         return io.BufferedReader(_TransferStream(transfer), buffer_size=_CHUNK)
 
@@ -89,7 +94,7 @@ class HttpClient:
 
         ``into`` receives each piece once, in order, even across resumes. Raises as :meth:`open`.
         """
-        transfer = self._transfer(url, start=start, end=end)
+        transfer = self.transfer(url, start=start, end=end)
         written = 0
         try:
             for chunk in transfer.chunks(_CHUNK):

@@ -3,39 +3,41 @@
 ``load_atek_wds_dataset`` and ``create_native_atek_dataloader`` take the original's arguments in
 the original's order, so training code switches by changing an import. Differences, all
 deliberate and documented on the functions: ``nodesplitter=None`` splits shards over ranks
-(the original refused to run on several nodes unless told), shuffling is seeded, ``.pth`` members
-are never unpickled, grayscale stays one channel until the original's channel rule applies, keys
-outside ``dict_key_mapping`` are never decoded, and errors can be skipped.
+(the original refused to run on several nodes unless told), shuffling is seeded and does not
+depend on the number of ranks or workers, ``.pth`` members are never unpickled, grayscale stays
+one channel until the original's channel rule applies, keys outside ``dict_key_mapping`` are never
+decoded, errors can be skipped, and several shard lists can be mixed with weights.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
 from atek_store import settings
 from atek_store.errors import UsageError
-from atek_store.format.limits import ReadLimits
-from atek_store.format.limits import read_limits as read_limits_or_default
-from atek_store.http import HttpOptions
 from atek_store.loading.collate import atek_default_collation_fn, batch_collation
+from atek_store.loading.config import DatasetConfig
 from atek_store.loading.dataloader import AtekDataLoader
 from atek_store.loading.dataset import AtekWdsDataset
-from atek_store.loading.handler import ErrorPolicy, HandlerSpec
-from atek_store.loading.pipeline import Collate, PipelineConfig, Transform
-from atek_store.loading.shards import NodeSplitter, expand_urls
-from atek_store.loading.shuffle import DEFAULT_SEED
-from atek_store.sources.cache import DEFAULT_CACHE_MAX_BYTES, ShardCache
+from atek_store.loading.handler import HandlerSpec
+from atek_store.loading.mixing import Mixture
+from atek_store.loading.options import parse_loader_options, split_options
+from atek_store.loading.partition import NodeSplitter
+from atek_store.loading.shards import expand_urls
+from atek_store.loading.stages.batch import Collate
+from atek_store.loading.stages.transform import TransformFn
+from atek_store.sources import ShardCache
 
 __all__ = ["create_native_atek_dataloader", "load_atek_wds_dataset"]
 
 Urls = str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
+Transform = TransformFn
 
 
 def load_atek_wds_dataset(
-    urls: Urls,
+    urls: Urls | Mixture,
     nodesplitter: NodeSplitter | None = None,
     dict_key_mapping: Mapping[str, str] | None = None,
     data_transform_fn: Transform | None = None,
@@ -47,12 +49,7 @@ def load_atek_wds_dataset(
     seed: int | None = None,
     cache_dir: str | os.PathLike[str] | None = None,
     handler: HandlerSpec = None,
-    cache_max_bytes: int = DEFAULT_CACHE_MAX_BYTES,
-    shuffle_buffer_size: int = 1000,
-    shuffle_initial: int = 100,
-    http_options: HttpOptions | None = None,
-    image_layout: str = "contiguous",
-    read_limits: ReadLimits | None = None,
+    **options: Any,
 ) -> AtekWdsDataset:
     """An iterable dataset of ATEK samples from tar shards (local paths or http(s) URLs).
 
@@ -62,12 +59,14 @@ def load_atek_wds_dataset(
 
     Args:
         urls: shard paths or URLs (a list, e.g. from ``load_yaml_and_extract_tar_list``, or one
-            string, which may use WebDataset's ``{0000..0009}`` braces).
+            string, which may use WebDataset's ``{0000..0009}`` braces), or a
+            :class:`~atek_store.loading.mixing.Mixture` of several lists with weights.
         nodesplitter: None (default) gives every rank its share of the shards: rank ``r`` of
             ``W`` (from ``torch.distributed`` when initialised, else ``RANK``/``WORLD_SIZE``) reads
             every ``W``-th shard of the epoch's order. A callable ``urls -> urls`` (for instance
             ``webdataset.split_by_node``, or ``webdataset.single_node_only``) is applied instead of
-            that rank split; DataLoader workers still split what it returns.
+            that rank split; DataLoader workers still split what it returns (such a pass resumes
+            only on the same topology, and cannot mix).
         dict_key_mapping: keep only these keys, renamed (``{old: new}``), plus ``__key__`` and
             ``__url__``. Members that only feed other keys are not even decoded.
         data_transform_fn: a function from an iterator of samples to an iterator of anything
@@ -77,7 +76,8 @@ def load_atek_wds_dataset(
         repeat_flag: start over when the shards are exhausted, forever, each time with the next
             epoch's order.
         shuffle_flag: shuffle shards (the same permutation on every rank, a new one every epoch)
-            and samples (a buffer of ``shuffle_buffer_size`` raw samples).
+            and samples (those of every ``shuffle_window`` consecutive shards together); the order
+            does not depend on the number of ranks or workers.
         seed: seeds both shuffles; None means 0, so that all ranks agree. Call ``set_epoch`` for a
             different order each epoch.
         cache_dir: keep each streamed shard here after its first complete read, so later epochs
@@ -85,60 +85,61 @@ def load_atek_wds_dataset(
         handler: what to do with a corrupt shard or sample: None raises (naming shard and member),
             ``"warn"`` skips with a warning, ``"ignore"`` skips silently, or a callable
             ``error -> bool``. Skips are counted in ``dataset.skipped``.
-        cache_max_bytes: size cap of the cache; least recently used shards are evicted.
-        shuffle_buffer_size: raw samples held by the sample shuffle.
-        shuffle_initial: samples buffered before the first one is yielded.
-        http_options: timeouts and retries for streaming.
-        image_layout: ``"contiguous"`` (default) gives image stacks the original's memory layout;
-            ``"channels_last"`` gives the same shapes and values with ``channels_last`` strides,
-            decoded straight into place without the HWC -> CHW copy (about 15% faster on 1408x1408
-            frames; call ``.contiguous()`` before ``.view()`` on them).
-        read_limits: ceilings on what a shard may declare (member and sample sizes, pixels,
-            JSON depth); default ``ReadLimits()`` with ``ATEK_STORE_READ_LIMITS`` applied.
+        **options: the keyword options of :class:`~atek_store.loading.options.LoaderOptions`:
+            ``cache_max_bytes`` (size cap of the cache; least recently used shards are evicted),
+            ``shuffle_window`` (shards whose samples are shuffled together, default 16),
+            ``http_options`` (timeouts and retries for streaming), ``read_ahead`` (http(s) shards
+            each reader fetches ahead, default 4, 0 for none), ``image_layout``
+            (``"contiguous"``, the default, gives image stacks the original's memory layout;
+            ``"channels_last"`` the same shapes and values with ``channels_last`` strides, decoded
+            straight into place without the HWC -> CHW copy: about 15% faster on 1408x1408
+            frames; call ``.contiguous()`` before ``.view()`` on them). An unknown name is refused
+            with a :class:`~atek_store.errors.UsageError` naming the closest known one.
 
     Returns:
         An ``IterableDataset`` with ``set_epoch(epoch)``, ``state_dict()`` and ``load_state_dict()``.
     """
     if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
-        raise UsageError(f"batch_size must be None or a positive integer, got {batch_size!r}")
-    if dict_key_mapping is not None and not isinstance(dict_key_mapping, Mapping):
-        raise UsageError(f"dict_key_mapping must be a dict of old -> new keys, got {dict_key_mapping!r}")
-    if data_transform_fn is not None and not callable(data_transform_fn):
-        raise UsageError("data_transform_fn must be a function from an iterator of samples to an iterator")
-    collation_fn = batch_collation(collation_fn)
-    if not 1 <= shuffle_initial <= shuffle_buffer_size:
         raise UsageError(
-            f"shuffle_initial ({shuffle_initial}) must be in 1..shuffle_buffer_size ({shuffle_buffer_size})"
+            f"batch_size must be None or a positive integer, got {batch_size!r}", flag="batch_size"
         )
-    if image_layout not in ("contiguous", "channels_last"):
-        raise UsageError(f"image_layout must be 'contiguous' or 'channels_last', got {image_layout!r}")
-    folder = Path(cache_dir) if cache_dir is not None else settings.cache_dir()
-    if folder is not None:
-        ShardCache(folder, max_bytes=cache_max_bytes)  # an unusable folder fails here, not in a worker
-    config = PipelineConfig(
-        urls=tuple(expand_urls(urls)),
-        nodesplitter=nodesplitter,
-        dict_key_mapping=dict(dict_key_mapping) if dict_key_mapping else None,
-        data_transform_fn=data_transform_fn,
-        batch_size=batch_size,
-        collation_fn=collation_fn,
-        repeat=repeat_flag,
-        shuffle=shuffle_flag,
-        seed=DEFAULT_SEED if seed is None else int(seed),
-        shuffle_buffer_size=shuffle_buffer_size,
-        shuffle_initial=shuffle_initial,
-        policy=ErrorPolicy(handler),
-        cache_dir=folder,
-        cache_max_bytes=cache_max_bytes,
-        http_options=http_options,
-        channels_last=image_layout == "channels_last",
-        limits=read_limits_or_default(read_limits),
-    )
-    return AtekWdsDataset(config)
+    if dict_key_mapping is not None and not isinstance(dict_key_mapping, Mapping):
+        raise UsageError(
+            f"dict_key_mapping must be a dict of old -> new keys, got {dict_key_mapping!r}",
+            flag="dict_key_mapping",
+        )
+    if data_transform_fn is not None and not callable(data_transform_fn):
+        raise UsageError(
+            "data_transform_fn must be a function from an iterator of samples to an iterator",
+            flag="data_transform_fn",
+        )
+    collation_fn = batch_collation(collation_fn)
+    given = {"seed": seed, "cache_dir": cache_dir, "handler": handler, **options}
+    loader_options = parse_loader_options(given, cache_dir_default=settings.cache_dir())
+    if loader_options.cache_dir is not None:
+        # An unusable folder fails here, not in a worker.
+        ShardCache(loader_options.cache_dir, max_bytes=loader_options.cache_max_bytes)
+    stages: dict[str, Any] = {
+        "nodesplitter": nodesplitter,
+        "dict_key_mapping": dict(dict_key_mapping) if dict_key_mapping else None,
+        "data_transform_fn": data_transform_fn,
+        "batch_size": batch_size,
+        "collation_fn": collation_fn,
+        "repeat": bool(repeat_flag),
+        "shuffle": bool(shuffle_flag),
+        "options": loader_options,
+    }
+    if isinstance(urls, Mixture):
+        if nodesplitter is not None:
+            raise UsageError(
+                "a mixture is split over ranks by its own rule: drop the nodesplitter", flag="nodesplitter"
+            )
+        return AtekWdsDataset(DatasetConfig(names=urls.names, sources=urls.urls, mixture=urls, **stages))
+    return AtekWdsDataset(DatasetConfig.plain(tuple(expand_urls(urls)), **stages))
 
 
 def create_native_atek_dataloader(
-    urls: Urls,
+    urls: Urls | Mixture,
     nodesplitter: NodeSplitter | None = None,
     dict_key_mapping: Mapping[str, str] | None = None,
     data_transform_fn: Transform | None = None,
@@ -158,8 +159,8 @@ def create_native_atek_dataloader(
 
     Takes the dataset's arguments (note the original's order: ``collation_fn`` before
     ``batch_size``) plus ``num_workers``. With workers, each one reads its share of this rank's
-    shards; ``state_dict()`` / ``load_state_dict()`` resume exactly with the same world size and
-    ``num_workers``. ``pin_memory`` defaults to "only when an accelerator is available".
+    shards; ``state_dict()`` / ``load_state_dict()`` resume exactly, on the same or on another world
+    size and number of workers. ``pin_memory`` defaults to "only when an accelerator is available".
 
     Args:
         urls: see :func:`load_atek_wds_dataset`.
@@ -175,21 +176,12 @@ def create_native_atek_dataloader(
         cache_dir: see :func:`load_atek_wds_dataset`.
         handler: see :func:`load_atek_wds_dataset`.
         pin_memory: pin items in page-locked memory; None pins only with an accelerator.
-        **options: other keyword arguments of :func:`load_atek_wds_dataset` (``cache_max_bytes``,
-            ``shuffle_buffer_size``, ``shuffle_initial``, ``http_options``, ``image_layout``,
-            ``read_limits``) and of the
-            DataLoader
-            (``timeout``, ``prefetch_factor``, ``multiprocessing_context``, ``worker_init_fn``).
+        **options: the keyword options of :func:`load_atek_wds_dataset`, and those of the
+            DataLoader (``timeout``, ``prefetch_factor``, ``multiprocessing_context``,
+            ``worker_init_fn``). An unknown name is refused with a
+            :class:`~atek_store.errors.UsageError` naming the closest known one.
     """
-    dataset_keys = (
-        "cache_max_bytes",
-        "shuffle_buffer_size",
-        "shuffle_initial",
-        "http_options",
-        "image_layout",
-        "read_limits",
-    )
-    dataset_options = {key: options.pop(key) for key in dataset_keys if key in options}
+    dataset_options, worker_options = split_options(options, workers=True)
     dataset = load_atek_wds_dataset(
         urls,
         nodesplitter,
@@ -204,4 +196,4 @@ def create_native_atek_dataloader(
         handler=handler,
         **dataset_options,
     )
-    return AtekDataLoader(dataset, num_workers=num_workers, pin_memory=pin_memory, **options)
+    return AtekDataLoader(dataset, num_workers=num_workers, pin_memory=pin_memory, **worker_options)

@@ -1,72 +1,48 @@
-"""The ATEK WebDataset as a PyTorch ``IterableDataset``, with epochs and an exact resume state.
+"""The ATEK WebDataset as a PyTorch ``IterableDataset``, with epochs and a resume state.
 
-Each (rank, DataLoader worker) is one reader (see :mod:`atek_store.loading.pipeline`). Iterated
-in the current process, the dataset tracks its reader's position itself. Under
-:class:`~atek_store.loading.dataloader.AtekDataLoader` with workers, each worker sends its
-position along with every item, and the loader hands the position of each item to the dataset
-as the item reaches the caller; so :meth:`AtekWdsDataset.state_dict` is exact in both cases.
-(Under a plain ``torch.utils.data.DataLoader`` with workers the main process never sees the
-workers' positions: use ``create_native_atek_dataloader`` when you need resume.)
+Each (rank, DataLoader worker) runs one reader (:mod:`atek_store.loading.reader`). Iterated in
+the current process, the dataset tracks its one reader itself, so :meth:`AtekWdsDataset.state_dict`
+is exact. Under :class:`~atek_store.loading.dataloader.AtekDataLoader` the loader tracks the
+workers' readers (use its ``state_dict``). Under a plain ``torch.utils.data.DataLoader`` with
+workers, a loaded state is honoured but the main process never sees the workers' progress.
 
-What is supported, precisely: resuming needs the same shard list, seed, shuffle flag, world size
-and number of workers (each rank saves and loads its own state; a mismatch raises
-:class:`LoaderError` instead of silently replaying); ``load_state_dict`` then makes the next
-iteration start with the first item not yet yielded, in the same order as the interrupted run,
-with or without workers, batching or ``repeat_flag``. A ``data_transform_fn`` must yield as soon
-as it has consumed what an output needs (one that reads ahead loses what it held). The order
-depends on the world size and worker count (shuffling is per reader), so a resumed job cannot
-change them. Already-read samples are skipped without decoding, but their shards are read again.
+What a state resumes (see the README, "Loading at scale"): the same shard lists, seed, shuffle
+settings and mixture; any world size and any number of workers. On the same topology the resumed
+pass yields the remaining items in the order the interrupted one would have; on another one, each
+remaining sample exactly once.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from torch.utils.data import IterableDataset, get_worker_info
 
 from atek_store.errors import LoaderError
+from atek_store.loading.config import DatasetConfig
 from atek_store.loading.handler import SkipCounts
-from atek_store.loading.pipeline import END, PipelineConfig, ReaderPosition, iter_reader
-from atek_store.loading.ring import TensorRing
-from atek_store.loading.shards import Topology, current_rank_world, urls_digest, warn_if_idle_readers
-from atek_store.loading.transfer import Tagged
+from atek_store.loading.partition import Topology, current_rank_world
+from atek_store.loading.plan import PassPlan, plan_pass
+from atek_store.loading.reader import open_reader
+from atek_store.loading.state import LoaderState
+from atek_store.loading.tracker import LoaderProgress, PassTracker
 
-__all__ = ["STATE_FORMAT", "AtekWdsDataset", "LoaderSession"]
+__all__ = ["AtekWdsDataset"]
 
 logger = logging.getLogger(__name__)
-
-STATE_FORMAT = "atek-store/loader-state/1"
-
-
-@dataclass(frozen=True)
-class LoaderSession:
-    """What the loader's main process decided for one pass, handed to the readers."""
-
-    rank: int
-    world_size: int
-    num_streams: int
-    starts: tuple[ReaderPosition, ...]
-    rotation: int  # reader stream played by worker 0, so a resumed pass keeps the round-robin order
-    tag: bool  # send positions along with items (only under AtekDataLoader)
-    rings: tuple[TensorRing, ...] = ()  # per worker, for large tensors (only when workers fork)
 
 
 class AtekWdsDataset(IterableDataset[Any]):
     """An iterable over ATEK samples (or batches) from tar shards; see ``load_atek_wds_dataset``."""
 
-    def __init__(self, config: PipelineConfig) -> None:
+    def __init__(self, config: DatasetConfig) -> None:
         super().__init__()
         self.config = config
-        self._digest = urls_digest(config.urls)
         self._epoch = 0
-        self._loaded: dict[str, Any] | None = None
-        self._session: LoaderSession | None = None
-        self._pass: LoaderSession | None = None
-        self._positions: dict[int, ReaderPosition] = {}
-        self._last_stream: int | None = None
+        self._resume: LoaderState | None = None
+        self._tracker: PassTracker | None = None  # the last in-process pass
 
     # -- epochs and state ---------------------------------------------------------------------
 
@@ -80,164 +56,84 @@ class AtekWdsDataset(IterableDataset[Any]):
         if epoch < 0:
             raise LoaderError(f"epoch must be >= 0, got {epoch}")
         self._epoch = int(epoch)
-        self._loaded = None
+        self._resume = None
+        self._tracker = None
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Make the next pass continue where ``state`` (from a ``state_dict()``) was taken.
+
+        Raises:
+            LoaderError: the state is malformed, or was taken with other shard lists, seed, shuffle
+                settings or mixture.
+        """
+        parsed = LoaderState.from_dict(state, sources=len(self.config.sources))
+        mine = self.config.fingerprint()
+        for name, value in mine.items():
+            theirs = parsed.fingerprint.get(name)
+            if theirs != value:
+                what = {"sources": "shard list", "mixture": "mixture"}.get(name, name)
+                raise LoaderError(
+                    f"cannot resume: the state was taken with another {what} ({theirs!r}, this dataset "
+                    f"has {value!r})"
+                )
+        self._epoch = parsed.epoch
+        self._resume = parsed
+        self._tracker = None
+
+    def state_dict(self, *, gather: bool = True) -> dict[str, Any]:
+        """Where the current (or last) pass in this process is: load it to continue exactly there.
+
+        Before any pass it describes the start of the current epoch (or the loaded state). With
+        ``torch.distributed`` initialised it gathers every rank's readers (a collective: call it on
+        every rank, or pass ``gather=False`` for this rank's alone).
+        """
+        if self._resume is not None:
+            return self._resume.to_dict()
+        if self._tracker is not None:
+            return self._tracker.loader_state(gather=gather).to_dict()
+        return LoaderState(self.config.fingerprint(), self._epoch).to_dict()
+
+    def progress(self) -> LoaderProgress:
+        """Samples per source and skips of the current (or last) in-process pass."""
+        if self._tracker is None:
+            return LoaderProgress(self._epoch, dict.fromkeys(self.config.names, 0), SkipCounts())
+        return self._tracker.progress()
 
     @property
     def skipped(self) -> SkipCounts:
-        """Samples and shards the error handler skipped in the current (or last) pass."""
-        counts = SkipCounts()
-        for position in self._positions.values():
-            counts.samples += position.skipped_samples
-            counts.shards += position.skipped_shards
-        return counts
-
-    def state_dict(self) -> dict[str, Any]:
-        """Where the current (or last) pass is: load it into a new dataset to continue exactly there.
-
-        Before any pass it describes the start of the current epoch.
-        """
-        if self._loaded is not None:
-            return dict(self._loaded)
-        config = self.config
-        state: dict[str, Any] = {
-            "format": STATE_FORMAT,
-            "epoch": self._epoch,
-            "seed": config.seed,
-            "shuffle": config.shuffle,
-            "repeat": config.repeat,
-            "urls": self._digest,
-            "readers": None,
-        }
-        if self._pass is not None:
-            streams = self._pass.num_streams
-            last = self._last_stream
-            state["readers"] = {
-                "rank": self._pass.rank,
-                "world_size": self._pass.world_size,
-                "streams": streams,
-                "next_stream": self._pass.rotation if last is None else (last + 1) % streams,
-                "positions": [self._positions[s].to_dict() for s in range(streams)],
-            }
-        return state
-
-    def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        """Make the next pass continue where ``state`` (from :meth:`state_dict`) was taken.
-
-        Raises:
-            LoaderError: the state is malformed, or was taken with another shard list, seed or
-                shuffle setting (a different world size or worker count is reported when the pass
-                starts, when they are known).
-        """
-        if not isinstance(state, Mapping) or state.get("format") != STATE_FORMAT:
-            raise LoaderError(f"not a loader state of this version (expected format {STATE_FORMAT!r})")
-        config = self.config
-        for name, mine in (("urls", self._digest), ("seed", config.seed), ("shuffle", config.shuffle)):
-            if state.get(name) != mine:
-                what = "shard list" if name == "urls" else name
-                raise LoaderError(
-                    f"cannot resume: the state was taken with another {what} "
-                    f"({state.get(name)!r}, this dataset has {mine!r})"
-                )
-        readers = state.get("readers")
-        if readers is not None:
-            try:
-                positions = [ReaderPosition.from_dict(p) for p in readers["positions"]]
-                streams = int(readers["streams"])
-                next_stream = int(readers["next_stream"])
-                int(readers["rank"]), int(readers["world_size"])
-            except (KeyError, TypeError, ValueError) as error:
-                raise LoaderError(f"malformed loader state: readers {readers!r} ({error})") from None
-            if len(positions) != streams or not 0 <= next_stream < max(1, streams):
-                raise LoaderError(f"malformed loader state: readers {readers!r}")
-        self._epoch = int(state["epoch"])
-        self._loaded = dict(state)
+        """Samples and shards the error handler skipped in the current (or last) in-process pass."""
+        return self.progress().skipped
 
     # -- passes -------------------------------------------------------------------------------
 
-    def begin_pass(self, *, num_workers: int, tag: bool, rings: tuple[TensorRing, ...] = ()) -> LoaderSession:
-        """Decide rank, world size and every reader's start for the next pass (in the main process).
-
-        Consumes a loaded state. Called by the loader before its workers start, and by
-        ``__iter__`` when iterating in the current process.
+    def plan_pass(self, topology: Topology, *, warn: bool = True) -> PassPlan:
+        """Plan the next pass on ``topology`` (consumes a loaded state); ``warn`` about idle readers.
 
         Raises:
-            LoaderError: a loaded state does not fit this world size or worker count.
+            LoaderError: a loaded state cannot resume on this topology.
         """
-        rank, world = current_rank_world()
-        streams = max(1, num_workers)
-        Topology(rank, world, 0, streams)  # validates rank and world size
-        warn_if_idle_readers(
-            self.config.urls, world_size=world, num_workers=num_workers, nodesplitter=self.config.nodesplitter
-        )
-        starts = tuple(ReaderPosition(self._epoch) for _ in range(streams))
-        rotation = 0
-        loaded, self._loaded = self._loaded, None
-        readers = loaded.get("readers") if loaded else None
-        if readers is not None:
-            saved = (int(readers["rank"]), int(readers["world_size"]), int(readers["streams"]))
-            if saved != (rank, world, streams):
-                raise LoaderError(
-                    f"cannot resume exactly: the state was taken on rank {saved[0]} of {saved[1]} with "
-                    f"{saved[2]} reader(s) per rank (DataLoader workers, 1 for none); this pass is rank "
-                    f"{rank} of {world} with {streams}. Resume with the same world size and num_workers, "
-                    "and give each rank its own saved state."
-                )
-            starts = tuple(ReaderPosition.from_dict(p) for p in readers["positions"])
-            rotation = int(readers["next_stream"])
-        session = LoaderSession(rank, world, streams, starts, rotation, tag, rings)
-        self._pass = session
-        self._positions = dict(enumerate(starts))
-        self._last_stream = None
-        return session
-
-    def hand_over(self, session: LoaderSession | None) -> None:
-        """Attach the session the next ``__iter__`` uses (in workers: their copy); the loader calls this."""
-        self._session = session
-
-    def record(self, item: Tagged) -> None:
-        """Note that a worker's item reached the caller (the loader calls this for every item)."""
-        self._positions[item.stream] = item.position
-        if not item.final:
-            self._last_stream = item.stream
+        resume, self._resume = self._resume, None
+        return plan_pass(self.config, epoch=self._epoch, resume=resume, topology=topology, warn=warn)
 
     def __iter__(self) -> Iterator[Any]:
         worker = get_worker_info()
+        rank, world = current_rank_world()
         if worker is None:
-            # Decide the pass now, not at the first next(): a state loaded meanwhile belongs to it.
-            session, self._session = self._session, None
-            if session is None or session.num_streams != 1:
-                session = self.begin_pass(num_workers=0, tag=False)
-            return self._iter_here(session)
-        return self._iter_worker(worker.id, worker.num_workers)
+            # Plan now, not at the first next(): a state loaded meanwhile belongs to this pass.
+            plan = self.plan_pass(Topology(rank, world, 1))
+            self._tracker = PassTracker(self.config, plan)
+            return self._iter_here(plan, self._tracker)
+        # A plain DataLoader's worker: its copy of the dataset plans its own share.
+        plan = self.plan_pass(Topology(rank, world, worker.num_workers), warn=worker.id == 0)
+        return self._iter_worker(plan, plan.stream_of(worker.id))
 
-    def _iter_here(self, session: LoaderSession) -> Iterator[Any]:
-        topology = Topology(session.rank, session.world_size, 0, 1)
-        for item, position in iter_reader(self.config, topology, session.starts[0]):
-            self._positions[0] = position
-            if item is END:
-                return
-            yield item
-
-    def _iter_worker(self, worker_id: int, num_workers: int) -> Iterator[Any]:
-        session = self._session
-        if session is None or session.num_streams != num_workers:
-            # A plain DataLoader: no session from our loader; read what this worker can know.
-            rank, world = current_rank_world()
-            session = LoaderSession(
-                rank,
-                world,
-                num_workers,
-                tuple(ReaderPosition(self._epoch) for _ in range(num_workers)),
-                0,
-                False,
-            )
-        stream = (worker_id + session.rotation) % num_workers
-        topology = Topology(session.rank, session.world_size, stream, num_workers)
-        ring = session.rings[worker_id] if session.rings else None
-        if ring is not None:
-            ring.prefault()
-        for item, position in iter_reader(self.config, topology, session.starts[stream]):
-            if session.tag:
-                yield Tagged(None if item is END else item, stream, position, final=item is END, ring=ring)
-            elif item is not END:
+    def _iter_here(self, plan: PassPlan, tracker: PassTracker) -> Iterator[Any]:
+        with open_reader(self.config, plan, 0) as reader:
+            for item in reader:
+                tracker.record(0, reader.get_state(), final=False)
                 yield item
+            tracker.record(0, reader.get_state(), final=True)
+
+    def _iter_worker(self, plan: PassPlan, stream: int) -> Iterator[Any]:
+        with open_reader(self.config, plan, stream) as reader:
+            yield from reader

@@ -16,14 +16,15 @@ function always propagate.
 
 from __future__ import annotations
 
+import enum
 import logging
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from atek_store.errors import FormatError, SkippedSampleWarning, TransferError, UsageError
 
-__all__ = ["DATA_ERRORS", "ErrorPolicy", "HandlerSpec", "SkipCounts"]
+__all__ = ["DATA_ERRORS", "ErrorPolicy", "HandlerMode", "HandlerSpec", "SkipCounts"]
 
 logger = logging.getLogger(__name__)
 
@@ -32,28 +33,52 @@ DATA_ERRORS = (FormatError, TransferError)
 HandlerSpec = str | Callable[[BaseException], bool] | None
 
 
-@dataclass
+class HandlerMode(str, enum.Enum):
+    """The built-in ways of dealing with a data error (a callable handler is :attr:`CALLABLE`)."""
+
+    RAISE = "raise"
+    WARN = "warn"
+    IGNORE = "ignore"
+    CALLABLE = "callable"
+
+
+@dataclass(frozen=True)
 class SkipCounts:
-    """How much one reader skipped: bad samples, and shards abandoned part-way (or not fetched)."""
+    """How much was skipped: bad samples, and shards abandoned part-way (or not fetched)."""
 
     samples: int = 0
     shards: int = 0
 
+    def __add__(self, other: SkipCounts) -> SkipCounts:
+        return SkipCounts(self.samples + other.samples, self.shards + other.shards)
 
+
+@dataclass(frozen=True)
 class ErrorPolicy:
     """Applies a handler spec to data errors; picklable (it travels into DataLoader workers)."""
 
-    def __init__(self, handler: HandlerSpec) -> None:
-        if handler is not None and not callable(handler) and handler not in ("raise", "warn", "ignore"):
+    handler: HandlerSpec = None
+    mode: HandlerMode = field(init=False)
+
+    def __post_init__(self) -> None:
+        handler = self.handler
+        if callable(handler):
+            mode = HandlerMode.CALLABLE
+        elif handler is None:
+            mode = HandlerMode.RAISE
+        elif isinstance(handler, str) and handler in ("raise", "warn", "ignore"):
+            mode = HandlerMode(handler)
+        else:
             raise UsageError(
-                f"handler must be None, 'raise', 'warn', 'ignore' or a callable, got {handler!r}"
+                f"handler must be None, 'raise', 'warn', 'ignore' or a callable, got {handler!r}",
+                flag="handler",
             )
-        self.handler = handler
+        object.__setattr__(self, "mode", mode)
 
     @property
     def raises(self) -> bool:
         """True when errors are raised rather than skipped."""
-        return self.handler is None or self.handler == "raise"
+        return self.mode is HandlerMode.RAISE
 
     def skip(self, error: BaseException, *, what: str) -> bool:
         """Decide on one error: True to skip and go on, False to stop the reader. Raises to propagate.
@@ -62,13 +87,12 @@ class ErrorPolicy:
             error: the data error.
             what: ``"sample"`` or ``"shard"``, for the message.
         """
-        handler = self.handler
-        if callable(handler):
-            return bool(handler(error))
-        if handler == "warn":
+        if callable(self.handler):
+            return bool(self.handler(error))
+        if self.mode is HandlerMode.WARN:
             warnings.warn(f"skipped a bad {what}: {error}", SkippedSampleWarning, stacklevel=2)
             return True
-        if handler == "ignore":
+        if self.mode is HandlerMode.IGNORE:
             logger.debug("skipped a bad %s: %s", what, error)
             return True
         raise error

@@ -1,4 +1,4 @@
-"""Items crossing from DataLoader workers keep their values; small tensors travel by value."""
+"""Items handed off from DataLoader workers keep their values; small tensors travel by value."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from multiprocessing.reduction import ForkingPickler
 import torch
 import torch.multiprocessing  # noqa: F401 - registers the shared-memory reductions
 
-from atek_store.loading.pipeline import ReaderPosition
-from atek_store.loading.transfer import INLINE_MAX_BYTES, Tagged
+from atek_store.loading.handoff import INLINE_MAX_BYTES, WorkerItem
 from tests.loading.values import same
 
 
@@ -25,21 +24,21 @@ def test_tagged_items_round_trip_with_every_dtype_and_shape() -> None:
         "points": [torch.ones(2, 3), torch.zeros(1, 3)],
         "pair": (torch.ones(1), "x"),
     }
-    item = Tagged(value, 1, ReaderPosition(3, 7))
+    item = WorkerItem(value, 1, {"epoch": 3, "chain": {}})
     back = ForkingPickler.loads(ForkingPickler.dumps(item))
-    assert isinstance(back, Tagged)
+    assert isinstance(back, WorkerItem)
     assert back.stream == 1
-    assert back.position == ReaderPosition(3, 7)
+    assert back.state == {"epoch": 3, "chain": {}}
     assert same(back.value, value)
 
 
 def test_only_small_tensors_are_inlined() -> None:
     big = torch.zeros(INLINE_MAX_BYTES + 1, dtype=torch.uint8)
     small = torch.zeros(16)
-    data = pickle.dumps(Tagged({"big": big, "small": small}, 0, ReaderPosition(0)))
+    data = pickle.dumps(WorkerItem({"big": big, "small": small}, 0, {}))
     back = pickle.loads(data)
     assert torch.equal(back.value["big"], big)
     assert len(data) > INLINE_MAX_BYTES  # plain pickle: the big one is in the bytes too
-    shared = ForkingPickler.dumps(Tagged({"big": big, "small": small}, 0, ReaderPosition(0)))
+    shared = ForkingPickler.dumps(WorkerItem({"big": big, "small": small}, 0, {}))
     assert len(shared) < INLINE_MAX_BYTES  # through shared memory, not the pipe
     assert torch.equal(ForkingPickler.loads(shared).value["big"], big)

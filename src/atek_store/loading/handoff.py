@@ -1,10 +1,10 @@
-"""How an item crosses from a DataLoader worker to the main process, with its reader position.
+"""The hand-off of an item from a DataLoader worker to the main process, with its reader's state.
 
 Left to PyTorch, every tensor of an item gets its own new shared-memory segment whose file
 descriptor the main process fetches over a fresh authenticated socket connection, and whose
 pages fault one by one on both sides. An ATEK sample has 20 to 60 small tensors (calibration,
 poses, GT boxes) and one to four large ones (images, depth), so with workers the transfer cost
-more than the decoding. :class:`Tagged` pickles small tensors by value, and large ones through
+more than the decoding. :class:`WorkerItem` pickles small tensors by value, and large ones through
 the worker's :class:`~atek_store.loading.ring.TensorRing` when it has one (else PyTorch's way).
 Tensors keep dtype, shape and strides (a ``channels_last`` image stays ``channels_last``).
 """
@@ -17,10 +17,11 @@ from typing import Any
 
 import torch
 
-from atek_store.loading.pipeline import ReaderPosition
+from atek_store.errors import AtekStoreError
 from atek_store.loading.ring import RingSlot, TensorRing, ring_for
+from atek_store.loading.stages.base import StageState
 
-__all__ = ["INLINE_MAX_BYTES", "Tagged"]
+__all__ = ["INLINE_MAX_BYTES", "WorkerItem"]
 
 INLINE_MAX_BYTES = 256 * 1024
 
@@ -112,30 +113,36 @@ def _unpack_leaf(value: Any) -> Any:
     return value.tensor() if isinstance(value, _PackedTensor) else value
 
 
-def _rebuild(packed: Any, stream: int, position: ReaderPosition, final: bool) -> Tagged:
-    return Tagged(_map_leaves(packed, _unpack_leaf), stream, position, final)
+def _rebuild(
+    packed: Any, stream: int, state: StageState, final: bool, error: AtekStoreError | None
+) -> WorkerItem:
+    return WorkerItem(_map_leaves(packed, _unpack_leaf), stream, state, final, error=error)
 
 
 @dataclass(frozen=True)
-class Tagged:
-    """An item from a DataLoader worker with the reader position after it (``value`` None at the end).
+class WorkerItem:
+    """An item from a reader with the reader's state after it (``value`` None in the last one, ``final``).
 
-    ``ring`` is the worker's shared ring for large tensors (None: PyTorch's shared memory).
+    ``error``: the reader's last item may carry the error that ended it, to be raised where the
+    item arrives; it crosses from the worker whole (PyTorch would rebuild it from its message
+    alone, losing its fields). ``ring`` is the worker's shared ring for large tensors (None:
+    PyTorch's shared memory).
     """
 
     value: Any
     stream: int
-    position: ReaderPosition
+    state: StageState
     final: bool = False
+    error: AtekStoreError | None = None
     ring: TensorRing | None = field(default=None, compare=False, repr=False)
 
     def __reduce__(self) -> tuple[Any, ...]:
         packed = _map_leaves(self.value, _Packer(self.ring))
-        return (_rebuild, (packed, self.stream, self.position, self.final))
+        return (_rebuild, (packed, self.stream, self.state, self.final, self.error))
 
-    def pin_memory(self) -> Tagged:
+    def pin_memory(self) -> WorkerItem:
         """Pin the item's tensors (called by the DataLoader's pin-memory thread)."""
         from torch.utils.data._utils.pin_memory import pin_memory
 
         pinned = pin_memory(self.value)  # type: ignore[no-untyped-call]
-        return Tagged(pinned, self.stream, self.position, self.final)
+        return WorkerItem(pinned, self.stream, self.state, self.final, error=self.error)

@@ -1,0 +1,129 @@
+"""Read-ahead: shards fetched ahead in parallel byte ranges, handed over whole and in order, bounded."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from atek_store.errors import TransferError
+from atek_store.loading import create_native_atek_dataloader
+from atek_store.loading.readahead import RangeSink, ReadAhead
+from tests.fault_server import FaultServer
+from tests.loading.values import same, without_location
+
+FILES = {f"http://h/s{i}.tar": bytes((i * 7 + j) % 251 for j in range(1000 + 300 * i)) for i in range(5)}
+
+
+class Ranges:
+    """A plain handler in place of the HTTP layer: bytes of FILES, every request recorded."""
+
+    def __init__(self, *, declare_size: bool = True, fail: str | None = None) -> None:
+        self.asked: list[tuple[str, int]] = []
+        self.lock = threading.Lock()
+        self.declare_size = declare_size
+        self.fail = fail
+
+    def read_range(self, url: str, start: int, end: int, sink: RangeSink) -> None:
+        with self.lock:
+            self.asked.append((url, start))
+        data = FILES[url]
+        sink.size(len(data) if self.declare_size else None)
+        piece = data[start:end]
+        sink.write(piece[: len(piece) // 2])  # in two pieces, as bytes arrive
+        if url == self.fail and start > 0:
+            raise TransferError(f"{url} broke off", url=url)
+        sink.write(piece[len(piece) // 2 :])
+
+
+def _read(ahead: ReadAhead, url: str) -> bytes:
+    stream = ahead.claim(url)
+    assert stream is not None
+    with stream:
+        return stream.read()
+
+
+@pytest.mark.parametrize("declare_size", [True, False])
+def test_claimed_shards_come_whole_and_in_order_over_several_ranges(declare_size: bool) -> None:
+    source = Ranges(declare_size=declare_size)
+    ahead = ReadAhead(source, window=3, connections=4, chunk_bytes=256)
+    urls = list(FILES)
+    ahead.want("lane", urls)
+    try:
+        for url in urls:
+            assert _read(ahead, url) == FILES[url]
+            ahead.want("lane", urls[urls.index(url) + 1 :])
+    finally:
+        ahead.close()
+    starts = sorted(start for url, start in source.asked if url == urls[4])
+    assert starts[: len(FILES[urls[4]]) // 256 + 1] == list(range(0, len(FILES[urls[4]]), 256))
+
+
+def test_only_the_window_is_fetched_ahead() -> None:
+    ahead = ReadAhead(Ranges(), window=2, connections=4, chunk_bytes=512)
+    urls = list(FILES)
+    ahead.want("lane", urls)
+    try:
+        assert ahead.claim(urls[2]) is None  # outside the window: the opener streams it itself
+        assert _read(ahead, urls[0]) == FILES[urls[0]]  # done and closed: the window moves on
+        assert _read(ahead, urls[2]) == FILES[urls[2]]
+        assert ahead.claim(urls[0]) is None  # handed over once
+    finally:
+        ahead.close()
+
+
+def test_a_failed_range_is_raised_to_the_reader_of_that_shard() -> None:
+    urls = list(FILES)
+    ahead = ReadAhead(Ranges(fail=urls[1]), window=3, connections=2, chunk_bytes=256)
+    ahead.want("lane", urls[:3])
+    try:
+        assert _read(ahead, urls[0]) == FILES[urls[0]]
+        with pytest.raises(TransferError, match="broke off"):
+            _read(ahead, urls[1])
+        assert _read(ahead, urls[2]) == FILES[urls[2]]
+    finally:
+        ahead.close()
+
+
+def test_spilled_shards_read_back_the_same_and_leave_nothing_behind(tmp_path: Path) -> None:
+    ahead = ReadAhead(Ranges(), window=5, connections=3, chunk_bytes=300, spill_dir=tmp_path)
+    ahead.want("lane", list(FILES))
+    try:
+        for url, data in FILES.items():
+            assert _read(ahead, url) == data
+    finally:
+        ahead.close()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_shards_in_the_cache_are_never_fetched_ahead() -> None:
+    source = Ranges()
+    urls = list(FILES)
+    ahead = ReadAhead(source, window=5, connections=2, chunk_bytes=4096, cached=lambda url: url == urls[0])
+    ahead.want("lane", urls[:2])
+    try:
+        assert ahead.claim(urls[0]) is None
+        assert _read(ahead, urls[1]) == FILES[urls[1]]
+    finally:
+        ahead.close()
+    assert {url for url, _ in source.asked} == {urls[1]}
+
+
+@pytest.mark.parametrize("num_workers", [0, 2])
+def test_streaming_with_read_ahead_gives_the_local_samples_in_the_local_order(
+    fault_server: FaultServer, small_store: Path, small_urls: list[str], num_workers: int
+) -> None:
+    urls = fault_server.publish(small_urls, small_store)
+    options = {"shuffle_flag": True, "seed": 3, "num_workers": num_workers}
+    local = list(create_native_atek_dataloader(small_urls, **options))
+    for read_ahead in (0, 3):
+        fault_server.clear_log()
+        streamed = list(create_native_atek_dataloader(urls, read_ahead=read_ahead, **options))
+        assert len(streamed) == len(local) == 24
+        assert all(
+            same(without_location(a), without_location(b)) for a, b in zip(streamed, local, strict=True)
+        )
+        assert sorted(set(fault_server.requested_paths())) == sorted(
+            f"/{Path(u).relative_to(small_store)}" for u in small_urls
+        )
