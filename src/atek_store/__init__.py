@@ -21,10 +21,14 @@ _LAZY: dict[str, str] = {
     "DownloadPlan": "atek_store.download",
     "DownloadReport": "atek_store.download",
     "DownloadRequest": "atek_store.download",
+    "FrontConfig": "atek_store.store",
     "HttpOptions": "atek_store.loading",
+    "LoaderOptions": "atek_store.loading",
+    "Mixture": "atek_store.loading",
     "ModelAdaptor": "atek_store.adaptors",
     "PreprocessConfig": "atek_store.preprocess",
     "PublishReport": "atek_store.store",
+    "ReadLimits": "atek_store.format",
     "RenderOptions": "atek_store.viz",
     "Sam2ModelAdaptor": "atek_store.adaptors",
     "Selection": "atek_store.selection",
@@ -49,6 +53,7 @@ _LAZY: dict[str, str] = {
     "load_preprocess_config": "atek_store.preprocess:load_config",
     "load_yaml_and_extract_tar_list": "atek_store.shardlists",
     "make_selection": "atek_store.selection",
+    "merge_loader_states": "atek_store.loading",
     "plan_download": "atek_store.download",
     "preprocess_many": "atek_store.preprocess",
     "preprocess_sequence": "atek_store.preprocess",
@@ -85,13 +90,17 @@ if typing.TYPE_CHECKING:
         run_download,
         verify_local_store,
     )
+    from atek_store.format import ReadLimits
     from atek_store.loading import (
         AtekDataLoader,
         AtekWdsDataset,
         HttpOptions,
+        LoaderOptions,
+        Mixture,
         atek_default_collation_fn,
         create_native_atek_dataloader,
         load_atek_wds_dataset,
+        merge_loader_states,
         simple_list_collation_fn,
     )
     from atek_store.manifest import ConfigManifest, SequenceManifest, ShardEntry, UrlManifest, load_manifest
@@ -106,6 +115,7 @@ if typing.TYPE_CHECKING:
     from atek_store.selection import Selection, SplitSpec, make_selection
     from atek_store.shardlists import load_yaml_and_extract_tar_list
     from atek_store.store import (
+        FrontConfig,
         PublishReport,
         ServerConfig,
         StoreServer,
@@ -128,10 +138,14 @@ __all__ = [
     "DownloadPlan",
     "DownloadReport",
     "DownloadRequest",
+    "FrontConfig",
     "HttpOptions",
+    "LoaderOptions",
+    "Mixture",
     "ModelAdaptor",
     "PreprocessConfig",
     "PublishReport",
+    "ReadLimits",
     "RenderOptions",
     "Sam2ModelAdaptor",
     "Selection",
@@ -157,6 +171,7 @@ __all__ = [
     "load_preprocess_config",
     "load_yaml_and_extract_tar_list",
     "make_selection",
+    "merge_loader_states",
     "plan_download",
     "preprocess_many",
     "preprocess_sequence",

@@ -9,6 +9,7 @@ from atek_store import _lazy
 
 # Public name -> the module that defines it; imported on first use (see atek_store._lazy).
 _LAZY: dict[str, str] = {
+    "FrontConfig": "atek_store.store.front.policy",
     "PublishReport": "atek_store.store.publish",
     "ServerConfig": "atek_store.store.server",
     "ShardDigest": "atek_store.store.shardcheck",
@@ -23,6 +24,7 @@ _LAZY: dict[str, str] = {
 }
 
 if typing.TYPE_CHECKING:
+    from atek_store.store.front.policy import FrontConfig
     from atek_store.store.layout import StoreShard, discover_shards
     from atek_store.store.publish import PublishReport, publish_store
     from atek_store.store.server import ServerConfig, StoreServer, serve_store, start_store_server
@@ -32,6 +34,7 @@ else:
     __getattr__, __dir__ = _lazy.attach(__name__, _LAZY)
 
 __all__ = [
+    "FrontConfig",
     "PublishReport",
     "ServerConfig",
     "ShardDigest",
