@@ -35,6 +35,7 @@ from atek_store._version import __version__
 from atek_store.errors import TransferError
 from atek_store.http.redact import redact_text, redact_url
 from atek_store.http.transport import TransferResponse, range_header
+from atek_store.http.watchdog import watchdog
 
 __all__ = ["HttpTransport"]
 
@@ -63,9 +64,7 @@ class _HeaderDeadline:
                     self.sock.shutdown(socket.SHUT_RDWR)
 
         late = f"no complete response headers within {self.header_timeout_s:g} s"
-        timer = threading.Timer(self.header_timeout_s, abort)
-        timer.daemon = True
-        timer.start()
+        timer = watchdog.after(self.header_timeout_s, abort)
         try:
             response = super().getresponse()  # type: ignore[misc]
         except (OSError, HTTPException) as error:
