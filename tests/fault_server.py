@@ -70,6 +70,9 @@ class LogEntry:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # A reader opens many connections at once (read-ahead): a short backlog drops SYNs, and the
+    # client only retries them a second later, which would look like a slow link.
+    request_queue_size = 128
     owner: FaultServer
 
     def process_request(self, request: Any, client_address: Any) -> None:

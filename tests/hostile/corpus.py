@@ -53,6 +53,18 @@ def _tiny_jpeg(width: int = 8, height: int = 8) -> bytes:
     return encode_jpeg(torch.full((3, height, width), 128, dtype=torch.uint8))
 
 
+def _progressive_jpeg(*, scans: int) -> bytes:
+    """A real progressive JPEG whose last scan is repeated until it has ``scans`` of them."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (16, 16), (90, 120, 150)).save(out, format="JPEG", progressive=True)
+    data = out.getvalue()
+    last = data.rindex(b"\xff\xda")
+    extra = scans - data.count(b"\xff\xda")
+    return data[:-2] + data[last:-2] * max(0, extra) + b"\xff\xd9"
+
+
 def _good_members() -> list[bytes]:
     return [
         _m("sequence_name.txt", b"hostile"),
@@ -206,6 +218,7 @@ def _jpeg_cases() -> Iterator[Case]:
     jpeg = _tiny_jpeg()
     scans = jpeg[:-2] + b"\xff\xda\x00\x08\x01\x01\x00\x00\x3f\x00" * 2000 + b"\xff\xd9"
     yield Case("2000-scans", "jpeg", T.tar(_m(frame.format(0), scans)))
+    yield Case("progressive-2000-scans", "jpeg", T.tar(_m(frame.format(0), _progressive_jpeg(scans=2000))))
     yield Case("frame-gap", "jpeg", _sample(_m(frame.format(2), jpeg)))
 
 
