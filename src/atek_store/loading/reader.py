@@ -20,7 +20,7 @@ from atek_store.loading.order import RoundOrder, derive_seed
 from atek_store.loading.partition import Partition, RoundRobin, SplitterPartition
 from atek_store.loading.plan import PassPlan
 from atek_store.loading.ranges import HttpRanges
-from atek_store.loading.readahead import DEFAULT_CONNECTIONS, ReadAhead, spill_folder
+from atek_store.loading.readahead import ReadAhead, connections_per_reader, spill_folder
 from atek_store.loading.stages.base import Stage
 from atek_store.loading.stages.batch import Batch
 from atek_store.loading.stages.decode import Decode
@@ -113,16 +113,22 @@ def build_reader(
     return epochs
 
 
-def _read_ahead(config: DatasetConfig, cache: ShardCache | None) -> tuple[ReadAhead, HttpRanges] | None:
-    """The reader's read-ahead, when it streams anything and read-ahead is on."""
+def _read_ahead(
+    config: DatasetConfig, cache: ShardCache | None, *, readers: int
+) -> tuple[ReadAhead, HttpRanges] | None:
+    """The reader's read-ahead, when it streams anything and read-ahead is on.
+
+    ``readers``: how many readers this rank runs (its DataLoader workers), who share its connections.
+    """
     options = config.options
     if not options.read_ahead or not any(is_remote(url) for url in config.all_urls):
         return None
-    client = HttpRanges(options.http_options, connections=DEFAULT_CONNECTIONS)
+    connections = connections_per_reader(readers)
+    client = HttpRanges(options.http_options, connections=connections)
     window = ReadAhead(
         client,
         window=options.read_ahead,
-        connections=DEFAULT_CONNECTIONS,
+        connections=connections,
         spill_dir=spill_folder(options.cache_dir),
         cached=None if cache is None else lambda url: cache.path_for(url).is_file(),
     )
@@ -138,7 +144,7 @@ def open_reader(config: DatasetConfig, plan: PassPlan, stream: int) -> Iterator[
         if options.cache_dir is not None
         else None
     )
-    ahead = _read_ahead(config, cache)
+    ahead = _read_ahead(config, cache, readers=plan.topology.workers)
     window = ahead[0] if ahead is not None else None
     opener = ShardOpener(
         cache=cache, http_options=options.http_options, prefetched=window, limits=options.read_limits
