@@ -143,7 +143,8 @@ class UrlManifest:
             for seq in config.sequences.values():
                 for shard in seq.shards:
                     values = parse_qs(urlsplit(shard.url).query).get("Expires")
-                    if values and values[0].isdigit():
+                    # ASCII digits only: str.isdigit() also accepts '²', which float() refuses.
+                    if values and values[0].isascii() and values[0].isdigit():
                         stamp = float(values[0])
                         earliest = stamp if earliest is None else min(earliest, stamp)
         return earliest
