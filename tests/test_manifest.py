@@ -206,3 +206,20 @@ def test_earliest_url_expiry_is_read_from_signed_urls() -> None:
     later = dict(shard, download_url="https://h/y?Expires=1800000000")
     manifest = parse_manifest(document({"s": {"a_tar": shard, "b_tar": later}}))
     assert manifest.earliest_url_expiry() == 1700000000.0
+
+
+@pytest.mark.parametrize(
+    "url", ["https:///x?Signature=SECRET", "http://h:99999/x?Signature=SECRET", "https://u:SECRET@/x"]
+)
+def test_a_refused_url_is_named_without_its_secrets(url: str) -> None:
+    shard = {"sha1sum": SHA, "file_size_bytes": 1, "download_url": url}
+    with pytest.raises(ManifestError, match="download_url") as caught:
+        parse_manifest(document({"s": {"k_tar": shard}}))
+    assert "SECRET" not in str(caught.value)
+
+
+def test_an_expiry_that_is_no_ascii_number_is_ignored() -> None:
+    shard = {"sha1sum": SHA, "file_size_bytes": 1, "download_url": "https://h/x?Expires=%C2%B2"}
+    later = dict(shard, download_url="https://h/y?Expires=1800000000")
+    manifest = parse_manifest(document({"s": {"a_tar": shard, "b_tar": later}}))
+    assert manifest.earliest_url_expiry() == 1800000000.0

@@ -143,7 +143,8 @@ class UrlManifest:
             for seq in config.sequences.values():
                 for shard in seq.shards:
                     values = parse_qs(urlsplit(shard.url).query).get("Expires")
-                    if values and values[0].isdigit():
+                    # ASCII digits only: str.isdigit() also accepts '²', which float() refuses.
+                    if values and values[0].isascii() and values[0].isdigit():
                         stamp = float(values[0])
                         earliest = stamp if earliest is None else min(earliest, stamp)
         return earliest
@@ -210,13 +211,16 @@ def _check_url(url: object, *, where: str, allow_file_urls: bool) -> str:
         parts.port  # noqa: B018 - parsing the port is what raises for ``http://h:99999``
     except ValueError as error:
         raise ManifestError(
-            f"{where}: 'download_url' {brief(url)} is not a valid URL ({error}); get a fresh JSON",
+            f"{where}: 'download_url' {brief(redact_url(url))} is not a valid URL ({error}); "
+            "get a fresh JSON",
             key="download_url",
         ) from None
     scheme = parts.scheme.lower()
     if scheme in _HTTP_SCHEMES:
         if not parts.hostname:
-            raise ManifestError(f"{where}: 'download_url' {brief(url)} names no host", key="download_url")
+            raise ManifestError(
+                f"{where}: 'download_url' {brief(redact_url(url))} names no host", key="download_url"
+            )
         return url
     if scheme == "file":
         if allow_file_urls:

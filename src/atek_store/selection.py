@@ -168,7 +168,8 @@ def split_by_spec(selected: Sequence[str], spec: SplitSpec) -> Split:
             len(dropped),
             brief_names(dropped, 5),
         )
-    unlisted = [name for name in selected if name not in set(train) | set(validation)]
+    listed = {*train, *validation}
+    unlisted = [name for name in selected if name not in listed]
     if unlisted:
         _log.warning(
             "%s: %d selected sequences are in neither list and are skipped (e.g. %s)",

@@ -84,6 +84,15 @@ def test_verify_reads_an_earlier_report(earlier_folder: Path, capsys: pytest.Cap
         ('{"shards": [{"status": "exploded"}]}', "not a download report"),
         ("[1, 2]", "no JSON object"),
         ('{"config_name": "efm", "config_name": "x"}', "appears twice"),
+        (
+            EARLIER_REPORT.replace('"relpath": "seq_b/shards-0000.tar"', '"relpath": 7'),
+            r"shards\[0\]\.relpath",
+        ),
+        (
+            EARLIER_REPORT.replace('"selected_sequences": ["seq_b", "seq_a"]', '"selected_sequences": [[1]]'),
+            "selected_sequences",
+        ),
+        (EARLIER_REPORT.replace('"size": 100', '"size": true', 1), r"shards\[0\]\.size"),
     ],
 )
 def test_a_report_that_is_not_one_is_a_manifest_error(tmp_path: Path, text: str, message: str) -> None:

@@ -57,6 +57,14 @@ def test_a_200_to_a_closed_range_stops_at_its_end() -> None:
     assert read(body) == DATA[100:300]
 
 
+def test_a_content_length_of_non_ascii_digits_counts_as_absent() -> None:
+    # http.client decodes headers as latin-1: a byte 0xB2 arrives as '²', a digit to str.isdigit().
+    answer = StubResponse(200, {"Content-Length": "\u00b2"}, [DATA])
+    body = open_ranged(HandlerTransport(lambda request: answer), "stub://x", expected_size=len(DATA))
+    assert body.total is None
+    assert read(body) == DATA
+
+
 @pytest.mark.parametrize(
     "content_range",
     [None, "bytes 0-9999/10000", "bytes 5000-9999", "bytes 4000-9999/10000", "nonsense"],

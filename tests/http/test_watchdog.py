@@ -47,3 +47,23 @@ def test_a_forked_child_gets_its_own_thread() -> None:
     assert queue.get(timeout=30) is True
     child.join(30)
     assert child.exitcode == 0
+
+
+def test_cancel_returns_only_after_a_callback_that_already_started() -> None:
+    dog = Watchdog()
+    started, release = threading.Event(), threading.Event()
+    calls: list[str] = []
+
+    def callback() -> None:
+        started.set()
+        release.wait(10)
+        calls.append("fired")
+
+    deadline = dog.after(0.0, callback)
+    assert started.wait(10)
+    seen_after_cancel: list[list[str]] = []
+    canceller = threading.Thread(target=lambda: (deadline.cancel(), seen_after_cancel.append(list(calls))))
+    canceller.start()
+    release.set()
+    canceller.join(10)
+    assert seen_after_cancel == [["fired"]]

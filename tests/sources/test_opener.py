@@ -130,6 +130,11 @@ def test_unreadable_shards_are_transfer_errors_and_bad_schemes_usage_errors(tmp_
             list(opener.samples("ftp://x/y.tar"))
 
 
+def test_a_url_with_a_bad_port_is_a_transfer_error_with_a_cache_too(tmp_path: Path) -> None:
+    with ShardOpener(cache=ShardCache(tmp_path)) as opener, pytest.raises(TransferError, match="h:abc"):
+        list(opener.samples("http://h:abc/x.tar"))
+
+
 def test_a_read_error_mid_shard_is_a_transfer_error_naming_it() -> None:
     url = "http://h.invalid/x.tar?Signature=abc"
 

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from atek_store.download.fetch import kept_bytes
 from atek_store.download.request import DownloadRequest
 from atek_store.download.state import StateJournal
 from atek_store.errors import InsufficientDiskSpaceError, UsageError
@@ -110,8 +111,8 @@ class DownloadPlan:
                 to_check += 1
                 continue
             to_fetch += 1
-            part = _size(dest.with_name(dest.name + ".part"))
-            needed += shard.size - part if 0 < part <= shard.size else shard.size
+            part = kept_bytes(dest)
+            needed += shard.size - part if part <= shard.size else shard.size
         return Remaining(proven=proven, to_check=to_check, to_fetch=to_fetch, bytes=needed)
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import types
+import typing
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
@@ -13,7 +15,7 @@ from typing import Any
 from atek_store.atomic import atomic_write_text
 from atek_store.errors import ManifestError
 from atek_store.manifest import ShardEntry
-from atek_store.untrusted import brief_text, read_json_file
+from atek_store.untrusted import brief, brief_text, read_json_file
 
 __all__ = [
     "REPORT_FILE",
@@ -213,6 +215,34 @@ def _tuple_fields(data: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _conforms(value: object, hint: Any) -> bool:
+    """Whether a value read back from JSON has the type its field declares (a bool is no number)."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_conforms(value, arg) for arg in typing.get_args(hint))
+    if origin is tuple:
+        item = typing.get_args(hint)[0]
+        return isinstance(value, tuple) and all(_conforms(element, item) for element in value)
+    if hint is type(None):
+        return value is None
+    if hint in (int, float):
+        return isinstance(value, int if hint is int else int | float) and not isinstance(value, bool)
+    return isinstance(value, hint)
+
+
+def _check_types(report: DownloadReport) -> None:
+    """Raise TypeError naming the first field whose value has another type than declared."""
+    records: list[tuple[str, DownloadReport | ShardOutcome]] = [("", report)]
+    records += [(f"shards[{index}].", shard) for index, shard in enumerate(report.shards)]
+    hints = {cls: typing.get_type_hints(cls) for cls in (DownloadReport, ShardOutcome)}
+    for where, record in records:
+        for name, hint in hints[type(record)].items():
+            value = getattr(record, name)
+            if not _conforms(value, hint):
+                wanted = hint.__name__ if isinstance(hint, type) else hint
+                raise TypeError(f"{where}{name} is {brief(value)}, not {wanted}")
+
+
 def load_report(path: str | Path) -> DownloadReport:
     """Read a ``download_report.json`` back.
 
@@ -226,8 +256,10 @@ def load_report(path: str | Path) -> DownloadReport:
     if not isinstance(document.data, dict):
         raise ManifestError(f"{path} is not a download report: it holds no JSON object", path=str(path))
     try:
-        return DownloadReport(**_tuple_fields(document.data))
+        report = DownloadReport(**_tuple_fields(document.data))
+        _check_types(report)
     except (ValueError, TypeError, AttributeError) as error:
         raise ManifestError(
             f"{path} is not a download report: {brief_text(str(error))}", path=str(path)
         ) from None
+    return report

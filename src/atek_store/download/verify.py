@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
-from atek_store.download.fetch import hash_file
+from atek_store.download.fetch import hash_file, part_path
 from atek_store.download.report import REPORT_FILE, DownloadReport, format_bytes, load_report
 from atek_store.download.state import StateJournal
 from atek_store.errors import ShardListError, UsageError
@@ -161,7 +161,7 @@ def _check(folder: Path, shard: ExpectedShard) -> ShardCheck:
     try:
         size = path.stat().st_size
     except FileNotFoundError:
-        part = path.with_name(path.name + ".part")
+        part = part_path(path)
         reason = "not on disk"
         if part.is_file():
             reason += f" (a partial download holds {part.stat().st_size:,} of {shard.size:,} bytes)"

@@ -85,7 +85,10 @@ def _read_reason(response: TransferResponse) -> bytes:
 
 
 def _int_header(value: str | None) -> int | None:
-    return int(value) if value is not None and value.strip().isdigit() else None
+    # ASCII only: headers arrive decoded as latin-1, where str.isdigit() accepts '²', which int() refuses.
+    if value is None or not value.isascii() or not value.strip().isdigit():
+        return None
+    return int(value)
 
 
 class RangedBody:

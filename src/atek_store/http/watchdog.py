@@ -24,20 +24,27 @@ __all__ = ["Deadline", "Watchdog", "watchdog"]
 class Deadline:
     """A pending callback; :meth:`cancel` it once what it guards has finished."""
 
-    __slots__ = ("_callback", "cancelled")
+    __slots__ = ("_callback", "_lock", "cancelled")
 
     def __init__(self, callback: Callable[[], None]) -> None:
         self._callback = callback
+        self._lock = threading.Lock()
         self.cancelled = False
 
     def cancel(self) -> None:
-        """The callback will not run (if it has not started already)."""
-        self.cancelled = True
+        """The callback will not run; if it had started, this returns once it has finished.
+
+        So the guarded code can tell afterwards whether the callback ran (the header deadline
+        checks its flag after cancelling: a shutdown that lands later would go unnoticed).
+        """
+        with self._lock:
+            self.cancelled = True
 
     def fire(self) -> None:
         """Run the callback unless cancelled."""
-        if not self.cancelled:
-            self._callback()
+        with self._lock:
+            if not self.cancelled:
+                self._callback()
 
 
 class Watchdog:

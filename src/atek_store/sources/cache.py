@@ -77,17 +77,21 @@ class ShardCache:
     def path_for(self, url: str) -> Path:
         """Where the shard of ``url`` is (or would be) cached."""
         parts = urlsplit(url)
-        host = (parts.hostname or "_") + (f"_{parts.port}" if parts.port else "")
+        try:
+            host = (parts.hostname or "_") + (f"_{parts.port}" if parts.port else "")
+        except ValueError:  # not a port (``h:abc``): fetching will say so; a hashed name does here
+            host = ""
         components = [unquote(part) for part in parts.path.split("/") if part]
         if (
-            components
+            host
+            and components
             and all(_safe_component(part) for part in [host, *components])
             and components[-1] != _LOCK_NAME
             and not components[-1].endswith(_PART_SUFFIX)
         ):
             return self.root.joinpath(host, *components)
         # Odd paths (empty, "..", very long names) get a hashed name instead of a readable one.
-        digest = hashlib.sha256(f"{host}{parts.path}".encode()).hexdigest()[:32]
+        digest = hashlib.sha256(f"{host or parts.netloc}{parts.path}".encode()).hexdigest()[:32]
         return self.root / "_hashed" / digest
 
     def lookup(self, url: str) -> Path | None:
