@@ -57,5 +57,7 @@ def test_a_camera_without_objects_gives_no_prompts_and_missing_gt_is_named(
         adaptor.convert({"__key__": "k", "image": image, "gt_data": {}})
     with pytest.raises(AdaptorError, match="'k'"):
         adaptor.convert({"__key__": "k", "image": image[0], "gt_data": {}})
+    with pytest.raises(AdaptorError, match="not a dict"):
+        adaptor.convert({"__key__": "k", "image": image, "gt_data": {"obb2_gt": {"camera-rgb": [1, 2]}}})
     with pytest.raises(UsageError, match="num_boxes"):
         Sam2ModelAdaptor(num_boxes=-1)

@@ -134,6 +134,18 @@ def test_stacked_semidense_without_lengths(tmp_path: Path) -> None:
         list(iter_shard(write_tar(tmp_path / "s.tar", members)))
 
 
+def test_semidense_lengths_that_wrap_around_int64_are_refused(tmp_path: Path) -> None:
+    # Four lengths of 2**62 add up to 0 in int64: the wrapped sum matches the 3 rows.
+    lengths = torch.tensor([2**62] * 4 + [3], dtype=torch.int64)
+    members = good_members() | {
+        f"{KEY}.msdpd#points_world+stacked.pth": encode_tensor(torch.zeros(3, 3)),
+        f"{KEY}.msdpd#points_world_lengths.pth": encode_tensor(lengths),
+    }
+    with pytest.raises(IncompleteSampleError, match="sums to") as caught:
+        list(iter_shard(write_tar(tmp_path / "s.tar", members)))
+    assert caught.value.member == f"{KEY}.msdpd#points_world+stacked.pth"
+
+
 def test_cut_between_members_is_truncation(tmp_path: Path) -> None:
     data = write_tar(tmp_path / "s.tar", good_members()).read_bytes()
     cut = tmp_path / "cut.tar"

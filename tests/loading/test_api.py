@@ -149,6 +149,7 @@ def test_cache_dir_defaults_to_the_environment(
         ({"shuffle_window": 0}, "shuffle_window"),
         ({"read_ahead": -1}, "read_ahead"),
         ({"image_layout": "nhwc"}, "image_layout"),
+        ({"seed": "abc"}, "seed must be an integer"),
     ],
 )
 def test_bad_arguments_are_refused_up_front(

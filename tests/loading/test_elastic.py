@@ -99,7 +99,11 @@ def test_each_rank_resumes_from_its_own_state_on_the_same_topology(
         assert head + [ident(item) for item in resumed] == full[rank]
 
 
-@pytest.mark.parametrize(("before", "after", "keep"), [((2, 2), (3, 1), 1), ((3, 0), (1, 2), 0)])
+@pytest.mark.parametrize(
+    ("before", "after", "keep"),
+    [((2, 2), (3, 1), 1), ((3, 0), (1, 2), 0), ((2, 2), (2, 2), 1)],
+    ids=["2x2-3x1", "3x0-1x2", "2x2-same"],
+)
 def test_one_ranks_own_state_resumes_every_rank_of_a_job_in_lockstep(
     monkeypatch: pytest.MonkeyPatch,
     small_urls: list[str],

@@ -10,6 +10,7 @@ import pytest
 
 from atek_store import create_native_atek_dataloader, load_atek_wds_dataset, simple_list_collation_fn
 from atek_store.errors import LoaderError
+from atek_store.loading import merge_loader_states
 
 SMALL_BUFFER = {"shuffle_window": 4}
 
@@ -122,6 +123,19 @@ def test_a_state_only_fits_the_same_seed_shards_and_shuffle(small_urls: list[str
         loader.load_state_dict({"epoch": 3})
     with pytest.raises(LoaderError, match="not a loader state of this version"):
         loader.load_state_dict({**state, "format": "atek-store/loader-state/1"})
+
+
+def test_a_malformed_state_is_refused_with_a_short_message(small_urls: list[str]) -> None:
+    loader = create_native_atek_dataloader(small_urls, shuffle_flag=True, seed=1, num_workers=2)
+    next(iter(loader))
+    state = loader.state_dict()
+    readers = state["readers"]
+    bad = {**state, "readers": {**readers, "states": readers["states"] * 500}}
+    with pytest.raises(LoaderError, match="malformed readers") as caught:
+        loader.load_state_dict(bad)
+    assert len(str(caught.value)) < 300  # counts, not the thousand reader states
+    with pytest.raises(LoaderError, match="malformed loader state"):
+        merge_loader_states([{"format": state["format"], "epoch": 0}])
 
 
 def test_state_before_any_pass_starts_the_epoch(small_urls: list[str]) -> None:

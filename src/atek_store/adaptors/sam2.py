@@ -15,6 +15,7 @@ import torch
 
 from atek_store.adaptors.base import ModelAdaptor
 from atek_store.errors import UsageError
+from atek_store.format import keys as K
 from atek_store.loading import AtekDataLoader
 from atek_store.loading.api import Urls
 
@@ -27,7 +28,7 @@ class Sam2ModelAdaptor(ModelAdaptor):
     """ATEK samples with 2D ground truth -> SAM2 inputs (see the module docstring)."""
 
     key_mapping: ClassVar[Mapping[str, str]] = {
-        f"mfcd#{CAMERA}+images": "image",
+        K.camera_key(CAMERA, "images"): "image",
         "gt_data": "gt_data",  # the 2D boxes serve as prompts
     }
 
@@ -55,6 +56,8 @@ class Sam2ModelAdaptor(ModelAdaptor):
             )
         # A camera that saw no object has no entry (its empty dict vanishes on disk): no prompts.
         camera = obb2.get(CAMERA, {})
+        if not isinstance(camera, dict):
+            raise self.fail(sample, f"has gt_data.obb2_gt.{CAMERA} that is not a dict")
         ranges = camera.get("box_ranges", torch.zeros(0, 4))
         if not isinstance(ranges, torch.Tensor) or ranges.dim() != 2 or ranges.shape[1] != 4:
             raise self.fail(sample, f"has gt_data.obb2_gt.{CAMERA}.box_ranges that is not an [N, 4] tensor")

@@ -274,7 +274,9 @@ def _unpack_semidense(
             shard=shard,
             member=member,
         )
-    total = int(lengths.sum())
+    # Summed as Python ints: an int64 sum wraps, and torch.split accepts sizes that wrap to the rows.
+    sizes = lengths.tolist()
+    total = sum(sizes)
     for name in names:
         stacked = sample[f"{name}{K.SEMIDENSE_STACKED_SUFFIX}"]
         rows = stacked.shape[0] if stacked.dim() else None
@@ -284,7 +286,7 @@ def _unpack_semidense(
                 shard=shard,
                 member=f"{key}.{name}{K.SEMIDENSE_STACKED_SUFFIX}.pth",
             )
-        sample[name] = list(torch.split(stacked, lengths.tolist()))
+        sample[name] = list(torch.split(stacked, sizes))
 
 
 def decode_sample(

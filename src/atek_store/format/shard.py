@@ -17,14 +17,22 @@ __all__ = ["decode_source_sample", "iter_shard"]
 
 
 def decode_source_sample(
-    item: SourceSample, *, wanted: frozenset[str] | None = None, limits: ReadLimits | None = None
+    item: SourceSample,
+    *,
+    wanted: frozenset[str] | None = None,
+    channels_last: bool = False,
+    limits: ReadLimits | None = None,
 ) -> dict[str, Any]:
-    """Decode a sample read by the shard source, with the keys saying where it came from."""
+    """Decode a sample read by the shard source, with the keys saying where it came from.
+
+    ``wanted``, ``channels_last`` and ``limits`` are those of :func:`decode_sample`.
+    """
     return decode_sample(
         item.raw.key,
         item.raw.members,
         shard=item.origin.name,
         wanted=wanted,
+        channels_last=channels_last,
         limits=limits,
         origin_keys=item.origin.sample_keys,
     )

@@ -51,9 +51,9 @@ class LanePosition:
             last = None if position is None else (int(round_), int(position), int(index))
             lane = cls(int(round_), last, int(taken))
         except (TypeError, ValueError) as error:
-            raise LoaderError(f"malformed lane position in a loader state: {data!r} ({error})") from None
+            raise LoaderError(f"malformed lane position in a loader state: {data!r:.80} ({error})") from None
         if lane.round < 0 or lane.taken < 0 or (last is not None and min(last) < 0):
-            raise LoaderError(f"malformed lane position in a loader state: {data!r}")
+            raise LoaderError(f"malformed lane position in a loader state: {data!r:.80}")
         return lane
 
 
@@ -76,7 +76,7 @@ class ReaderProgress:
         """
         if not isinstance(data, list) or len(data) != sources:
             raise LoaderError(
-                f"malformed reader progress in a loader state (expected {sources} lanes): {data!r}"
+                f"malformed reader progress in a loader state (expected {sources} lanes): {data!r:.80}"
             )
         return cls(tuple(LanePosition.from_json(lane) for lane in data))
 
@@ -106,7 +106,7 @@ class Layer:
             readers = int(data["readers"])
             raw = list(data["entries"])
         except (KeyError, TypeError, ValueError) as error:
-            raise LoaderError(f"malformed layer in a loader state: {data!r} ({error})") from None
+            raise LoaderError(f"malformed layer in a loader state: {data!r:.80} ({error})") from None
         if readers < 1 or len(raw) != readers:
             raise LoaderError(f"malformed layer in a loader state: {readers} readers, {len(raw)} entries")
         entries = tuple(

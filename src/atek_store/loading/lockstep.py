@@ -47,10 +47,11 @@ def _replay(config: DatasetConfig, plan: PassPlan, stream: int, epoch: int, take
     )
     reader = build_reader(config, replace(plan, epoch=epoch), stream, opener)
     try:
-        source = reader.chain.source
-        for _ in itertools.islice(source, taken):
+        for _ in itertools.islice(reader.chain.source, taken):
             pass
-        return {"epoch": epoch, "chain": source.get_state(), "previous": None, "skipped": [0, 0]}
+        # The whole reader's state (every stage's, over the source that moved): a rank resuming on
+        # the same topology restores its reader from it, stage by stage.
+        return reader.get_state()
     finally:
         reader.close()
         opener.close()

@@ -210,7 +210,10 @@ def parse_loader_options(given: Mapping[str, Any], *, cache_dir_default: Path | 
     values: dict[str, Any] = {name: value for name, value in loader.items() if value is not None}
     values["policy"] = ErrorPolicy(values.pop("handler", None))
     if "seed" in values:
-        values["seed"] = int(values["seed"])
+        try:
+            values["seed"] = int(values["seed"])
+        except (TypeError, ValueError):
+            raise UsageError(f"seed must be an integer, got {values['seed']!r:.80}", flag="seed") from None
     cache_dir = values.pop("cache_dir", None)
     values["cache_dir"] = Path(os.fspath(cache_dir)) if cache_dir is not None else cache_dir_default
     if "image_layout" in values:

@@ -139,7 +139,13 @@ class ReadersState:
             or len(readers.rotation) != readers.world_size
             or len(readers.states) != slots
         ):
-            raise LoaderError(f"malformed readers in a loader state: {data!r}")
+            # Counts, not the value: it holds every reader's state (large for a big job).
+            raise LoaderError(
+                f"malformed readers in a loader state: world_size {readers.world_size} and workers "
+                f"{readers.workers} ({readers.partition.value}) need {readers.world_size} observed flags and "
+                f"rotations and {slots} reader states, got {len(readers.observed)}, "
+                f"{len(readers.rotation)} and {len(readers.states)}"
+            )
         return readers
 
     def covers_all(self) -> bool:
@@ -240,7 +246,7 @@ def merge_loader_states(states: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """
     if not states:
         raise LoaderError("merge_loader_states needs at least one state")
-    parsed = [LoaderState.from_dict(state, sources=len(state["fingerprint"]["sources"])) for state in states]
+    parsed = [LoaderState.from_dict(state, sources=_source_count(state)) for state in states]
     first = parsed[0]
     merged = first.readers
     epochs = dict(first.epochs)
@@ -258,6 +264,13 @@ def merge_loader_states(states: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         {epoch: layers for epoch, layers in epochs.items() if epoch >= oldest},
         merged,
     ).to_dict()
+
+
+def _source_count(state: Any) -> int:
+    """How many sources a state's fingerprint names (0 when it names none: parsing then refuses it)."""
+    fingerprint = state.get("fingerprint") if isinstance(state, Mapping) else None
+    sources = fingerprint.get("sources") if isinstance(fingerprint, Mapping) else None
+    return len(sources) if isinstance(sources, list) else 0
 
 
 def _merge_readers(mine: ReadersState, theirs: ReadersState) -> ReadersState:

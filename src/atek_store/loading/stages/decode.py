@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from atek_store.errors import FormatError
-from atek_store.format.decode import decode_sample
 from atek_store.format.limits import ReadLimits
+from atek_store.format.shard import decode_source_sample
 from atek_store.loading.handler import ErrorPolicy
 from atek_store.loading.stages.base import Chained, Stage, StageState
 from atek_store.sources import SourceSample
@@ -60,14 +60,8 @@ class Decode(Chained[SourceSample, dict[str, Any]]):
         while True:
             item = next(self.source)
             try:
-                sample = decode_sample(
-                    item.raw.key,
-                    item.raw.members,
-                    shard=item.origin.name,
-                    wanted=self.wanted,
-                    channels_last=self.channels_last,
-                    limits=self.limits,
-                    origin_keys=item.origin.sample_keys,
+                sample = decode_source_sample(
+                    item, wanted=self.wanted, channels_last=self.channels_last, limits=self.limits
                 )
             except FormatError as error:
                 if not self.policy.skip(error, what="sample"):

@@ -151,7 +151,7 @@ class Lane(Stage[LaneItem]):
             if self.prefetch is not None:
                 self.prefetch(self._key, self._urls([(round_, todo), *ahead]))
             produced = 0
-            for item in self._window(round_, todo) if order.shuffle else self._shard(round_, *todo[0]):
+            for item in self._window(round_, todo) if order.shuffle else self._read(round_, *todo[0]):
                 produced += 1
                 yield item
             if self.stopped:
@@ -201,9 +201,6 @@ class Lane(Stage[LaneItem]):
                 self.stopped = True
                 return
             self.skipped_shards += 1
-
-    def _shard(self, round_: int, position: int, prefixes: tuple[SampleId, ...]) -> Iterator[LaneItem]:
-        yield from self._read(round_, position, prefixes)
 
     def _window(self, round_: int, todo: list[tuple[int, tuple[SampleId, ...]]]) -> Iterator[LaneItem]:
         items: list[tuple[tuple[int, ...], LaneItem]] = []
