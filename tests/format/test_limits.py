@@ -22,7 +22,15 @@ def test_limits_parse_sizes_with_binary_suffixes() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["max_member=1", "max_member_bytes", "max_member_bytes=-1", "max_member_bytes=1X", "max_frames=0"]
+    "text",
+    [
+        "max_member=1",
+        "max_member_bytes",
+        "max_member_bytes=-1",
+        "max_member_bytes=1X",
+        "max_frames=0",
+        "max_frames=2\u00b2",  # a superscript two is a digit to str.isdigit(), not to int()
+    ],
 )
 def test_malformed_limits_are_usage_errors(text: str) -> None:
     with pytest.raises(UsageError, match="max_"):

@@ -83,7 +83,7 @@ class ReadLimits:
 
 def _size(text: str, *, name: str, source: str) -> int:
     digits, unit = (text[:-1], text[-1:].lower()) if text[-1:].isalpha() else (text, "")
-    if unit not in _UNITS or not digits.isdigit() or len(digits) > 18:
+    if unit not in _UNITS or not (digits.isascii() and digits.isdigit()) or len(digits) > 18:
         raise UsageError(
             f"{source}: {name}={text[:40]!r} is not a positive integer (suffixes k, M, G, T allowed)",
             flag=name,
