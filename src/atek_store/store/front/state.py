@@ -404,8 +404,7 @@ class AccessState:
             if path.exists():
                 return path.read_text(encoding="ascii").strip()
             value = secrets.token_urlsafe(32)
-            atomic_write_text(path, value + "\n")
-            os.chmod(path, 0o600)
+            atomic_write_text(path, value + "\n", mode=0o600)
         except OSError as error:
             raise StoreError(
                 f"cannot read or write the secret {path}: {error.strerror or error}", path=str(path)
