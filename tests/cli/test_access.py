@@ -76,3 +76,16 @@ def test_summary_says_who_downloaded_what(state_dir: Path, capsys: pytest.Captur
     ada_line = next(line for line in out.splitlines() if "ada@uni.edu" in line)
     assert "2.0 MB" in ada_line
     assert "total: 2 grant(s) of 2 requester(s), 1 JSON(s) issued, 1 file(s) served, 2.0 MB sent" in out
+
+
+def test_email_flags_find_the_address_however_its_domain_is_written(
+    state_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The front stores the address with its domain lower-cased; an operator copying it from a
+    # mail header may not.
+    assert main(["access", "list", "--state", str(state_dir), "--email", " ada@UNI.edu "]) == 0
+    assert "1 grant(s)" in capsys.readouterr().out
+    assert main(["access", "revoke", "--state", str(state_dir), "--email", "ada@Uni.Edu"]) == 0
+    assert open_state(state_dir).grant(grant_of(state_dir, "ada@uni.edu")).status is GrantStatus.REVOKED  # type: ignore[union-attr]
+    assert main(["access", "list", "--state", str(state_dir), "--email", "not an address"]) == 2
+    assert "--email" in capsys.readouterr().err

@@ -36,3 +36,23 @@ def test_signatures_stay_out_of_the_access_log(tmp_path: Path, caplog: pytest.Lo
         urllib3.request("GET", url, retries=False)
     assert "SECRETSIG" not in caplog.text
     assert '"GET /cfg/seq/shards-0000.tar" grant=abcdefgh12345678 403' in caplog.text
+
+
+def test_refusals_log_no_signature_and_no_token(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # Not store paths (a hidden segment, a grant page with a trailing slash), and a bad signature
+    # on a path under /access/: each refusal is logged without the credential it carried.
+    write_shard(tmp_path / "cfg" / "seq" / "shards-0000.tar")
+    token = "TOKENtoken0123456789_-TOKENtoken0123456789"
+    with (
+        caplog.at_level(logging.DEBUG, logger="atek_store"),
+        start_store_server(tmp_path, secret="access-log-secret-0123") as server,
+    ):
+        for path in (
+            "/.hidden/shards-0000.tar?Expires=1&Signature=SECRETSIG",
+            f"/access/{token}/",
+            f"/access/{token}/a/b?Expires=1&Signature=SECRETSIG",
+        ):
+            assert urllib3.request("GET", server.url + path, retries=False).status in (403, 404)
+    assert "refused GET" in caplog.text
+    assert "SECRETSIG" not in caplog.text
+    assert token not in caplog.text

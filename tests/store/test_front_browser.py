@@ -159,6 +159,8 @@ def test_request_access_download_and_be_revoked_in_a_browser(
     driver.find_element(By.ID, "email").send_keys(EMAIL)  # type: ignore[attr-defined]
     driver.find_element(By.ID, "accept_licence").click()  # type: ignore[attr-defined]
     driver.find_element(By.ID, "request-access").click()  # type: ignore[attr-defined]
+    # click() may return before the post's redirect is followed (seen on a loaded machine).
+    _wait_for(lambda: "/access/" in driver.current_url, "the grant page after the form")  # type: ignore[attr-defined]
     assert "/access/" in driver.current_url  # type: ignore[attr-defined]
     assert EMAIL not in driver.current_url  # type: ignore[attr-defined]
     assert "Access granted" in driver.page_source  # type: ignore[attr-defined]

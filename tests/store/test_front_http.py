@@ -264,6 +264,15 @@ def test_reserved_configuration_names_are_refused_at_start(tmp_path: Path, golde
         start_store_server(root, front=FrontConfig(state_dir=tmp_path / "state", previews=False))
 
 
+def test_reserved_dataset_folder_names_are_refused_at_start(tmp_path: Path, golden_dir: Path) -> None:
+    # /static/... is the front's style sheet: a dataset folder of that name could not be downloaded.
+    root = tmp_path / "store"
+    build_front_store(root / "ADT", golden_dir, name="AriaDigitalTwin")
+    build_front_store(root / "static", golden_dir, name="AriaSyntheticEnvironment")
+    with pytest.raises(StoreError, match="static"):
+        start_store_server(root, front=FrontConfig(state_dir=tmp_path / "state", previews=False))
+
+
 def test_several_datasets_side_by_side(tmp_path: Path, golden_dir: Path) -> None:
     root = tmp_path / "store"
     build_front_store(root / "ADT", golden_dir, name="AriaDigitalTwin")

@@ -59,7 +59,10 @@ def test_the_allow_list_accepts_the_domain_and_its_subdomains(tmp_path: Path) ->
     ("kwargs", "flag"),
     [
         ({"ttl_days": 0}, "--ttl-days"),
+        ({"ttl_days": float("inf")}, "--ttl-days"),
+        ({"ttl_days": 1e9}, "--ttl-days"),
         ({"requests_per_minute": 0}, "--access-rate"),
+        ({"requests_per_minute": float("inf")}, "--access-rate"),
         ({"public_url": "ftp://x"}, "--public-url"),
         ({"public_url": "https://x/?a=1"}, "--public-url"),
         ({"allowed_domains": ("..",)}, "--allow-domain"),

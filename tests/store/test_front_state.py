@@ -6,6 +6,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -124,6 +125,32 @@ def test_two_processes_write_at_once_and_nothing_is_lost(tmp_path: Path) -> None
     with sqlite3.connect(tmp_path / "access.sqlite3") as db:
         assert db.execute("SELECT COUNT(*) FROM audit WHERE kind = 'file'").fetchone()[0] == 120
     assert len(open_state(tmp_path).grants()) == 3
+
+
+def _open_together(folder: Path, barrier: threading.Barrier, failures: list[BaseException]) -> None:
+    barrier.wait()
+    try:
+        open_state(folder)
+    except BaseException as error:  # noqa: BLE001 - collected for the assertion
+        failures.append(error)
+
+
+def test_a_new_folder_opened_by_several_at_once_gets_one_schema(tmp_path: Path) -> None:
+    # The server and `atek-store access` (or two servers) may open a new state folder together:
+    # each must get the schema made by whichever came first, not "locked" or "table exists".
+    for trial in range(10):
+        folder = tmp_path / f"state-{trial}"
+        barrier = threading.Barrier(6)
+        failures: list[BaseException] = []
+        threads = [
+            threading.Thread(target=_open_together, args=(folder, barrier, failures)) for _ in range(6)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert failures == []
+        assert open_state(folder).grants() == []
 
 
 def test_the_secret_is_made_once_and_private(tmp_path: Path) -> None:

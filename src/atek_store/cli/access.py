@@ -11,7 +11,9 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from atek_store.cli._table import render_table
 from atek_store.errors import UsageError
+from atek_store.store.front.policy import normalise_email
 from atek_store.store.front.state import AccessState, GrantStatus, GrantUsage, open_state
 
 __all__ = ["add_parser"]
@@ -72,21 +74,27 @@ def _state(args: argparse.Namespace) -> AccessState:
     return open_state(args.state, create=False)
 
 
-def _table(header: list[str], rows: list[list[str]]) -> None:
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+def _email(value: str | None) -> str | None:
+    """``--email`` as the front stored it (its domain lower-cased), so any spelling finds it."""
+    if value is None:
+        return None
+    email = normalise_email(value)
+    if email is None:
+        raise UsageError(f"--email {value!r} is not an email address", flag="--email")
+    return email
 
 
 def _list(args: argparse.Namespace) -> int:
     status = GrantStatus(args.status) if args.status else None
-    grants = _state(args).grants(dataset=args.dataset, status=status, email=args.email)
-    _table(
-        ["GRANT", "DATASET", "STATUS", "EMAIL", "REQUESTED", "DECIDED"],
-        [
-            [g.id, g.dataset, g.status.value, g.email, _when(g.created_at), _when(g.decided_at)]
-            for g in grants
-        ],
+    grants = _state(args).grants(dataset=args.dataset, status=status, email=_email(args.email))
+    print(
+        render_table(
+            ["GRANT", "DATASET", "STATUS", "EMAIL", "REQUESTED", "DECIDED"],
+            [
+                [g.id, g.dataset, g.status.value, g.email, _when(g.created_at), _when(g.decided_at)]
+                for g in grants
+            ],
+        )
     )
     print(f"{len(grants)} grant(s)")
     return 0
@@ -96,7 +104,7 @@ def _decide(args: argparse.Namespace) -> int:
     state = _state(args)
     ids = list(args.grants)
     if args.email:
-        ids += [grant.id for grant in state.grants(email=args.email.strip(), dataset=args.dataset)]
+        ids += [grant.id for grant in state.grants(email=_email(args.email), dataset=args.dataset)]
     if not ids:
         raise UsageError("name the grants: GRANT_ID ... or --email ADDRESS (see `atek-store access list`)")
     for grant in state.decide(ids, args.status):
@@ -110,24 +118,34 @@ def _size(value: int) -> str:
 
 def _summary(args: argparse.Namespace) -> int:
     usage: list[GrantUsage] = _state(args).usage(dataset=args.dataset)
-    _table(
-        ["GRANT", "DATASET", "STATUS", "EMAIL", "JSONS", "FILES", "WHOLE", "SENT", "REFUSED", "LAST SEEN"],
+    headers = [
+        "GRANT",
+        "DATASET",
+        "STATUS",
+        "EMAIL",
+        "JSONS",
+        "FILES",
+        "WHOLE",
+        "SENT",
+        "REFUSED",
+        "LAST SEEN",
+    ]
+    rows = [
         [
-            [
-                u.grant.id,
-                u.grant.dataset,
-                u.grant.status.value,
-                u.grant.email,
-                str(u.jsons),
-                str(u.files),
-                str(u.complete),
-                _size(u.bytes_sent),
-                str(u.refused),
-                _when(u.last_seen),
-            ]
-            for u in usage
-        ],
-    )
+            u.grant.id,
+            u.grant.dataset,
+            u.grant.status.value,
+            u.grant.email,
+            str(u.jsons),
+            str(u.files),
+            str(u.complete),
+            _size(u.bytes_sent),
+            str(u.refused),
+            _when(u.last_seen),
+        ]
+        for u in usage
+    ]
+    print(render_table(headers, rows))
     requesters = len({u.grant.email for u in usage})
     jsons, files = sum(u.jsons for u in usage), sum(u.files for u in usage)
     sent, refused = _size(sum(u.bytes_sent for u in usage)), sum(u.refused for u in usage)

@@ -20,6 +20,7 @@ from typing import Protocol
 
 from aiohttp import web
 
+from atek_store.store.accesslog import redact_path
 from atek_store.store.connections import ConnectionPool
 from atek_store.store.files import FileHandler, ShardAccess
 from atek_store.store.signing import UrlSigner
@@ -72,13 +73,13 @@ def _middlewares(pool: ConnectionPool | None) -> list[object]:
         except web.HTTPException:
             raise
         except ConnectionError as error:
-            _log.debug("client went away during %s %s: %s", request.method, request.path[:200], error)
+            _log.debug("client went away during %s %s: %s", request.method, redact_path(request.path), error)
             gone = web.Response(status=_CLIENT_GONE)
             gone.force_close()
             return gone
         except Exception:
             # A bug of ours: keep the traceback, answer a plain 500.
-            _log.exception("internal error answering %s %s", request.method, request.path[:200])
+            _log.exception("internal error answering %s %s", request.method, redact_path(request.path))
             failed = web.Response(status=500, text="500 internal server error\n", content_type="text/plain")
             failed.force_close()
             return failed

@@ -35,6 +35,7 @@ from typing import IO, Protocol
 from aiohttp import hdrs, web
 
 from atek_store.errors import SignatureError
+from atek_store.store.accesslog import redact_path
 from atek_store.store.httpfile import FileAnswer, FileFacts, RequestConditions, decide
 from atek_store.store.layout import SAFE_NAME
 from atek_store.store.signing import EXPIRES_PARAM, GRANT_PARAM, SIGNATURE_PARAM, UrlSigner
@@ -171,7 +172,10 @@ class FileHandler:
         """Answer a GET or HEAD of a store file."""
         relpath = store_path(request.path)
         if relpath is None:
-            _log.info("refused %s %s: not a store path", request.method, request.raw_path[:200])
+            # The raw path shows an encoding trick as sent; its query (a signature) and an access
+            # token in it (``/access/<token>/``) stay out of the log.
+            shown = redact_path(request.raw_path.partition("?")[0])
+            _log.info("refused %s %s: not a store path", request.method, shown[:200])
             return plain_text(404, "not found")
         grant: str | None = None
         if self._signer is not None:
@@ -185,7 +189,7 @@ class FileHandler:
                     grant=grant,
                 )
             except SignatureError as error:
-                _log.info("refused %s /%s: %s", request.method, relpath, error.reason)
+                _log.info("refused %s %s: %s", request.method, redact_path("/" + relpath), error.reason)
                 return plain_text(403, f"403 Forbidden: {error}")
         if grant is None or self._access is None:
             response, _ = await self._file(request, relpath, grant)

@@ -24,7 +24,7 @@ from atek_store.errors import UsageError
 from atek_store.store.layout import SAFE_NAME, discover_shards
 from atek_store.store.s3 import MAX_PRESIGN_SECONDS, S3Location, S3Publisher
 from atek_store.store.shardcheck import CHECKS, digest_shards
-from atek_store.store.signing import UrlSigner
+from atek_store.store.signing import MAX_TTL_DAYS, UrlSigner
 from atek_store.store.urljson import PublishedShard, build_url_json, write_json_atomically
 
 __all__ = ["PublishOptions", "PublishReport", "default_json_name", "publish_store"]
@@ -33,8 +33,6 @@ _log = logging.getLogger(__name__)
 
 DEFAULT_SIGNED_TTL_DAYS = 30.0
 DEFAULT_S3_TTL_DAYS = 7.0
-# Ten years: longer is not an expiry, and far longer overflows the dates it is shown as.
-MAX_TTL_DAYS = 3650.0
 
 # Called as progress(stage, done, total), stage being "check" or "upload".
 ProgressCallback = Callable[[str, int, int], None]

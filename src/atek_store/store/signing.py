@@ -28,6 +28,7 @@ __all__ = [
     "EXPIRES_PARAM",
     "GRANT_ID",
     "GRANT_PARAM",
+    "MAX_TTL_DAYS",
     "SIGNATURE_PARAM",
     "UrlSigner",
 ]
@@ -43,6 +44,9 @@ _VERSION_GRANT = b"atek-store-url-v2"
 GRANT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 _EXPIRES = re.compile(r"[0-9]{1,12}")
 _MIN_SECRET = 16
+#: The longest validity a signed URL is given: ten years. Longer is not an expiry, and far longer
+#: overflows the dates it is shown as (and the digits ``Expires`` may have).
+MAX_TTL_DAYS = 3650.0
 
 
 def _iso(timestamp: int) -> str:

@@ -32,7 +32,7 @@ import yaml
 
 from atek_store.atomic import atomic_write_text
 from atek_store.errors import StoreError, StoreLayoutError
-from atek_store.store.layout import SAFE_NAME, StoreShard, discover_shards
+from atek_store.store.layout import SAFE_NAME, StoreShard, check_name, discover_shards
 
 __all__ = [
     "DATASET_FILE",
@@ -247,14 +247,16 @@ def load_hosted_store(
     for folder, prefix in _dataset_folders(root):
         described = _describe(folder)
         shards = discover_shards(folder)
-        if not prefix:
-            clash = sorted({shard.config for shard in shards} & RESERVED_NAMES)
-            if clash:
-                raise StoreLayoutError(
-                    f"configuration folder {root / clash[0]} has a name the store front's pages use: "
-                    "rename it",
-                    path=str(root / clash[0]),
-                )
+        # The first segment of the shards' URLs: a dataset's folder, or (one dataset) its configs.
+        first = {folder.name} if prefix else {shard.config for shard in shards}
+        if prefix:
+            check_name(folder.name, what="dataset folder", where=folder)
+        clash = sorted(first & RESERVED_NAMES)
+        if clash:
+            raise StoreLayoutError(
+                f"folder {root / clash[0]} has a name the store front's pages use: rename it",
+                path=str(root / clash[0]),
+            )
         found.append((described, prefix, shards))
     todo = [(prefix + shard.relpath, shard.path) for _, prefix, shards in found for shard in shards]
     stats = {relpath: path.stat() for relpath, path in todo}

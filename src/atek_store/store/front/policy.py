@@ -8,12 +8,14 @@ and/or an allow-list of email domains.
 from __future__ import annotations
 
 import enum
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from atek_store.errors import UsageError
+from atek_store.store.signing import MAX_TTL_DAYS
 
 __all__ = ["Approval", "FrontConfig", "normalise_email"]
 
@@ -83,11 +85,15 @@ class FrontConfig:
     requests_per_grant: int = 16
 
     def __post_init__(self) -> None:
-        if not self.ttl_days > 0:
-            raise UsageError(f"--ttl-days {self.ttl_days} must be positive", flag="--ttl-days")
-        if not self.requests_per_minute > 0:
+        if not 0 < self.ttl_days <= MAX_TTL_DAYS:
+            # Checked at start: a huge value would only fail when the first JSON is issued.
             raise UsageError(
-                f"--access-rate {self.requests_per_minute} must be positive", flag="--access-rate"
+                f"--ttl-days {self.ttl_days} must be more than 0 and at most {MAX_TTL_DAYS:g}",
+                flag="--ttl-days",
+            )
+        if not (self.requests_per_minute > 0 and math.isfinite(self.requests_per_minute)):
+            raise UsageError(
+                f"--access-rate {self.requests_per_minute} must be a positive number", flag="--access-rate"
             )
         if self.public_url is not None:
             parts = urlsplit(self.public_url)

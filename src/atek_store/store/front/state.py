@@ -43,38 +43,43 @@ __all__ = [
 
 SCHEMA_VERSION = 1
 DATABASE = "access.sqlite3"
-SECRET_FILE = "secret"  # noqa: S105 - the file name, not a secret  # noqa: S105 - the file name, not a secret
+SECRET_FILE = "secret"  # noqa: S105 - the file name, not a secret
 _BUSY_TIMEOUT_MS = 10_000
 
-_SCHEMA = """
-CREATE TABLE grants (
-    id TEXT PRIMARY KEY,
-    dataset TEXT NOT NULL,
-    email TEXT NOT NULL,
-    status TEXT NOT NULL,
-    token_hash TEXT NOT NULL UNIQUE,
-    created_at REAL NOT NULL,
-    decided_at REAL
-);
-CREATE INDEX grants_by_email ON grants (email, dataset);
-CREATE TABLE audit (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    at REAL NOT NULL,
-    kind TEXT NOT NULL,
-    grant_id TEXT,
-    dataset TEXT,
-    path TEXT,
-    status INTEGER,
-    bytes INTEGER,
-    length INTEGER,
-    detail TEXT
-);
-CREATE INDEX audit_by_grant ON audit (grant_id, kind);
-CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
-    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
-    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-"""
+# One statement each: they run inside the transaction that checked the schema version (a script
+# would commit that transaction first, and a second process opening a new folder at the same
+# time would then create the tables again).
+_SCHEMA = (
+    """CREATE TABLE grants (
+        id TEXT PRIMARY KEY,
+        dataset TEXT NOT NULL,
+        email TEXT NOT NULL,
+        status TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at REAL NOT NULL,
+        decided_at REAL
+    )""",
+    "CREATE INDEX grants_by_email ON grants (email, dataset)",
+    """CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at REAL NOT NULL,
+        kind TEXT NOT NULL,
+        grant_id TEXT,
+        dataset TEXT,
+        path TEXT,
+        status INTEGER,
+        bytes INTEGER,
+        length INTEGER,
+        detail TEXT
+    )""",
+    "CREATE INDEX audit_by_grant ON audit (grant_id, kind)",
+    """CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""",
+    """CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""",
+)
+# Tries at switching a new database to WAL while other processes open it too (see _use_wal).
+_WAL_ATTEMPTS = 20
 
 
 class GrantStatus(str, enum.Enum):
@@ -204,8 +209,7 @@ class AccessState:
 
     def migrate(self) -> None:
         """Create the schema, or check that the folder's schema is one this version reads."""
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode = WAL")
+        self._use_wal()
         with self._connect(write=True) as db:
             version = int(db.execute("PRAGMA user_version").fetchone()[0])
             if version > SCHEMA_VERSION:
@@ -215,11 +219,29 @@ class AccessState:
                     path=str(self.folder),
                 )
             if version == 0:
-                db.executescript(
-                    f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
-                )
+                for statement in _SCHEMA:
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         with contextlib.suppress(OSError):
             os.chmod(self._path, 0o600)
+
+    def _use_wal(self) -> None:
+        """Put the database in WAL mode (once; it is a property of the file).
+
+        The switch needs an exclusive lock. When several processes open a new folder at once,
+        SQLite answers "locked" at once to all but one (waiting could deadlock): those let go of
+        the file and look again, by which time the one that won has switched it.
+        """
+        for attempt in range(_WAL_ATTEMPTS):
+            with self._connect() as db:
+                if db.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                    return
+                try:
+                    db.execute("PRAGMA journal_mode = WAL")
+                    return
+                except sqlite3.OperationalError as error:
+                    if "locked" not in str(error) or attempt + 1 == _WAL_ATTEMPTS:
+                        raise
 
     # Grants.
 
@@ -382,8 +404,7 @@ class AccessState:
             if path.exists():
                 return path.read_text(encoding="ascii").strip()
             value = secrets.token_urlsafe(32)
-            atomic_write_text(path, value + "\n")
-            os.chmod(path, 0o600)
+            atomic_write_text(path, value + "\n", mode=0o600)
         except OSError as error:
             raise StoreError(
                 f"cannot read or write the secret {path}: {error.strerror or error}", path=str(path)
