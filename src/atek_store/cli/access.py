@@ -9,12 +9,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from atek_store.cli._choices import DeferredChoices
 from atek_store.cli._table import render_table
 from atek_store.errors import UsageError
-from atek_store.store.front.policy import normalise_email
-from atek_store.store.front.state import AccessState, GrantStatus, GrantUsage, open_state
+
+if TYPE_CHECKING:
+    from atek_store.store.front.state import AccessState, GrantUsage
 
 __all__ = ["add_parser"]
 
@@ -41,14 +43,20 @@ def add_parser(subparsers: Any) -> None:
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="list grants")
-    listing.add_argument("--status", choices=[s.value for s in GrantStatus], help="only grants in this state")
+    # An explicit metavar keeps argparse from listing (importing) the choices while the parser is built.
+    listing.add_argument(
+        "--status",
+        choices=DeferredChoices(_grant_statuses),
+        metavar="STATUS",
+        help="only grants in this state: %(choices)s",
+    )
     listing.add_argument("--dataset", help="only grants of this dataset")
     listing.add_argument("--email", help="only grants of this address")
     listing.set_defaults(func=_list)
     for name, status, text in (
-        ("approve", GrantStatus.ACTIVE, "approve pending requests"),
-        ("revoke", GrantStatus.REVOKED, "revoke grants: their URLs answer 403 from now on"),
-        ("deny", GrantStatus.DENIED, "decline pending requests"),
+        ("approve", "active", "approve pending requests"),
+        ("revoke", "revoked", "revoke grants: their URLs answer 403 from now on"),
+        ("deny", "denied", "decline pending requests"),
     ):
         action = actions.add_parser(name, help=text)
         action.add_argument("grants", nargs="*", metavar="GRANT_ID", help="grant ids (see `access list`)")
@@ -64,6 +72,13 @@ def add_parser(subparsers: Any) -> None:
         )
 
 
+def _grant_statuses() -> list[str]:
+    # The state module (sqlite3 and the front) loads only when `access` runs or shows its help.
+    from atek_store.store.front.state import GrantStatus
+
+    return [status.value for status in GrantStatus]
+
+
 def _when(timestamp: float | None) -> str:
     if timestamp is None:
         return "-"
@@ -71,6 +86,8 @@ def _when(timestamp: float | None) -> str:
 
 
 def _state(args: argparse.Namespace) -> AccessState:
+    from atek_store.store.front.state import open_state
+
     return open_state(args.state, create=False)
 
 
@@ -78,6 +95,8 @@ def _email(value: str | None) -> str | None:
     """``--email`` as the front stored it (its domain lower-cased), so any spelling finds it."""
     if value is None:
         return None
+    from atek_store.store.front.policy import normalise_email
+
     email = normalise_email(value)
     if email is None:
         raise UsageError(f"--email {value!r} is not an email address", flag="--email")
@@ -85,6 +104,8 @@ def _email(value: str | None) -> str | None:
 
 
 def _list(args: argparse.Namespace) -> int:
+    from atek_store.store.front.state import GrantStatus
+
     status = GrantStatus(args.status) if args.status else None
     grants = _state(args).grants(dataset=args.dataset, status=status, email=_email(args.email))
     print(
@@ -107,7 +128,9 @@ def _decide(args: argparse.Namespace) -> int:
         ids += [grant.id for grant in state.grants(email=_email(args.email), dataset=args.dataset)]
     if not ids:
         raise UsageError("name the grants: GRANT_ID ... or --email ADDRESS (see `atek-store access list`)")
-    for grant in state.decide(ids, args.status):
+    from atek_store.store.front.state import GrantStatus
+
+    for grant in state.decide(ids, GrantStatus(args.status)):
         print(f"{grant.id}  {grant.dataset}  {grant.status.value}")
     return 0
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from atek_store import settings
+from atek_store.cli._choices import DeferredChoices
 from atek_store.errors import StoreLayoutError
-from atek_store.store.front.policy import Approval, FrontConfig
+
+if TYPE_CHECKING:
+    from atek_store.store.front.policy import FrontConfig
 
 __all__ = ["add_parser"]
 
@@ -79,8 +82,9 @@ def add_parser(subparsers: Any) -> None:
     )
     front.add_argument(
         "--approval",
-        choices=[a.value for a in Approval],
-        default=Approval.AUTO.value,
+        choices=DeferredChoices(_approvals),
+        default="auto",
+        metavar="MODE",  # keeps argparse from listing (importing) the choices while the parser is built
         help="auto: grant at once; manual: wait for `atek-store access approve` (default auto)",
     )
     front.add_argument(
@@ -118,9 +122,17 @@ def add_parser(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
+def _approvals() -> list[str]:
+    from atek_store.store.front.policy import Approval
+
+    return [approval.value for approval in Approval]
+
+
 def _front(args: argparse.Namespace) -> FrontConfig | None:
     if args.state is None:
         return None
+    from atek_store.store.front.policy import Approval, FrontConfig
+
     return FrontConfig(
         state_dir=args.state,
         public_url=args.public_url,
