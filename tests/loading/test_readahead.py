@@ -14,6 +14,7 @@ from tests.fault_server import FaultServer
 from tests.loading.values import same, without_location
 
 FILES = {f"http://h/s{i}.tar": bytes((i * 7 + j) % 251 for j in range(1000 + 300 * i)) for i in range(5)}
+LONG = {"http://h/long.tar": bytes(j % 253 for j in range(300_000))}
 
 
 class Ranges:
@@ -21,6 +22,7 @@ class Ranges:
 
     def __init__(self, *, declare_size: bool = True, fail: str | None = None) -> None:
         self.asked: list[tuple[str, int]] = []
+        self.ends: dict[tuple[str, int], int] = {}
         self.lock = threading.Lock()
         self.declare_size = declare_size
         self.fail = fail
@@ -28,7 +30,8 @@ class Ranges:
     def read_range(self, url: str, start: int, end: int, sink: RangeSink) -> None:
         with self.lock:
             self.asked.append((url, start))
-        data = FILES[url]
+            self.ends[url, start] = end
+        data = FILES.get(url) or LONG[url]
         sink.size(len(data) if self.declare_size else None)
         piece = data[start:end]
         sink.write(piece[: len(piece) // 2])  # in two pieces, as bytes arrive
@@ -58,6 +61,27 @@ def test_claimed_shards_come_whole_and_in_order_over_several_ranges(declare_size
         ahead.close()
     starts = sorted(start for url, start in source.asked if url == urls[4])
     assert starts[: len(FILES[urls[4]]) // 256 + 1] == list(range(0, len(FILES[urls[4]]), 256))
+
+
+def test_ranges_start_short_grow_to_the_longest_and_tile_the_shard() -> None:
+    source = Ranges()
+    ahead = ReadAhead(source, window=2, connections=2, chunk_bytes=16_384, min_chunk_bytes=1024)
+    (url,) = LONG
+    ahead.want("lane", [url])
+    try:
+        assert _read(ahead, url) == LONG[url]
+    finally:
+        ahead.close()
+    starts = [start for _, start in source.asked]
+    lengths = [min(source.ends[url, start], len(LONG[url])) - start for start in starts]
+    assert starts == sorted(starts)  # in order, from the first byte
+    assert starts[0] == 0
+    assert [a + n for a, n in zip(starts, lengths, strict=False)][:-1] == starts[1:]  # no gap, no overlap
+    assert starts[-1] + lengths[-1] == len(LONG[url])
+    assert lengths[0] == 1024  # the first bytes over both connections at once
+    assert lengths[1] < 2048
+    assert all(1024 <= n <= 16_384 for n in lengths[:-1])
+    assert lengths[-2] == 16_384  # the floor has opened up to the longest range
 
 
 def test_only_the_window_is_fetched_ahead() -> None:

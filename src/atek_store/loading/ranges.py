@@ -15,7 +15,8 @@ from atek_store.loading.readahead import RangeSink
 
 __all__ = ["HttpRanges"]
 
-_PIECE = 1 << 20
+_PIECE = 1 << 18
+"""Bytes handed to the sink at a time: bytes reach the reader at most 33 ms (at 8 MB/s) after they came."""
 
 
 class HttpRanges:

@@ -2,10 +2,19 @@
 
 One connection gives what a CDN gives one TCP stream (8 MB/s is common), several times less than a
 reader decodes. So each reader keeps a small window of its upcoming shards in flight, cut into
-byte ranges (``chunk_bytes``) fetched by ``connections`` threads, the earliest shard's ranges
-first. The shard being decoded is handed over (:meth:`ReadAhead.claim`) as a stream of its bytes
-in order, each byte as soon as it arrived: decoding starts with the first bytes, while the ranges
-behind them and the next shards keep arriving.
+byte ranges fetched by ``connections`` threads, the earliest shard's ranges first. The shard being
+decoded is handed over (:meth:`ReadAhead.claim`) as a stream of its bytes in order, each byte as
+soon as it arrived: decoding starts with the first bytes, while the ranges behind them and the
+next shards keep arriving.
+
+Range lengths follow the lead: the bytes asked for but not yet read. Bytes inside one range arrive
+at one connection's speed, so a reader that has caught up with the fetches waits for the range it
+is in, while short ranges cost requests (about 0.6 ms of CPU each, client and server, against
+about 1 ms to receive 256 KiB). A range is therefore the lead shared among the connections
+(``lead / connections``), at least a floor that starts at ``min_chunk_bytes`` and doubles with
+every ``connections`` ranges asked (the way a TCP window opens), at most ``chunk_bytes``. When a
+pass starts, the first bytes come over all connections at once; once the fetches are ahead, ranges
+are long and requests few.
 
 Bounds: at most ``window`` shards are fetched ahead (the one being read included); what is
 fetched but not yet read is held in memory (``window`` shards at most), or, with a spill folder
@@ -36,7 +45,9 @@ from atek_store.errors import LoaderError, UsageError
 __all__ = [
     "DEFAULT_CHUNK_BYTES",
     "DEFAULT_CONNECTIONS",
+    "DEFAULT_MIN_CHUNK_BYTES",
     "MIN_CONNECTIONS_PER_READER",
+    "RANK_CONNECTIONS",
     "RangeSink",
     "RangeSource",
     "ReadAhead",
@@ -47,24 +58,32 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 DEFAULT_CHUNK_BYTES = 2 << 20
-"""Bytes per range request: a quarter of a second at 8 MB/s, so that a shard's first sample comes about
-that soon (a range is read in order as it arrives: until its last byte, at one connection's speed),
-while each request's own cost (a few milliseconds of CPU) stays small against its bytes."""
+"""The longest range request, once the fetches are well ahead of the reader: each request's own cost (a
+round trip, about 0.6 ms of CPU) stays small against its bytes (a quarter of a second at 8 MB/s)."""
+
+DEFAULT_MIN_CHUNK_BYTES = 256 << 10
+"""The shortest range request, when the reader is close behind the fetches (at the start of a pass): 33 ms
+at 8 MB/s, so that the next bytes come over many connections at once instead of one."""
 
 DEFAULT_CONNECTIONS = 16
-"""Parallel range requests of one rank, shared by its readers (see :func:`connections_per_reader`)."""
+"""Parallel range requests of one reader: at 8 MB/s each, 128 MB/s, about twice what one reader decodes
+(one core: 60-75 MB/s of real cubercnn samples), so that the fetches get ahead of it and stay there."""
+
+RANK_CONNECTIONS = 64
+"""The most parallel range requests of one rank, all its readers (DataLoader workers) together."""
 
 MIN_CONNECTIONS_PER_READER = 4
 
 
 def connections_per_reader(readers: int) -> int:
-    """One reader's share of :data:`DEFAULT_CONNECTIONS` when a rank runs ``readers`` (DataLoader workers).
+    """A reader's connections when a rank runs ``readers`` of them (its DataLoader workers).
 
-    The rank's aggregate stays about the same whatever the number of workers (16 connections at 8 MB/s
-    carry ~120 MB/s, more than one 2-core machine decodes), without a thread per connection per worker
-    contending for each worker's interpreter lock; a reader still keeps a few connections of its own.
+    :data:`DEFAULT_CONNECTIONS` each, as long as the rank stays within :data:`RANK_CONNECTIONS`
+    (a server's patience, and a thread per connection); past that the readers share the rank's
+    budget, each keeping at least :data:`MIN_CONNECTIONS_PER_READER`.
     """
-    return max(MIN_CONNECTIONS_PER_READER, DEFAULT_CONNECTIONS // max(1, readers))
+    share = RANK_CONNECTIONS // max(1, readers)
+    return max(MIN_CONNECTIONS_PER_READER, min(DEFAULT_CONNECTIONS, share))
 
 
 class RangeSink(Protocol):
@@ -93,8 +112,10 @@ class _Dropped(Exception):
 
 @dataclass
 class _Range:
-    """One range of a shard: ``length`` bytes arrived, ``read`` of them handed to the reader."""
+    """Bytes ``[start, start + asked)`` of a shard: ``length`` arrived, ``read`` of them handed over."""
 
+    start: int
+    asked: int
     data: bytearray = field(default_factory=bytearray)  # empty when spilled
     length: int = 0
     read: int = 0
@@ -110,24 +131,30 @@ class _Fetch:
     size: int | None = None
     answered: bool = False  # the first range's answer came (with or without a size)
     ranges: dict[int, _Range] = field(default_factory=dict)
-    scheduled: int = 0
+    scheduled: int = 0  # ranges asked for
+    asked: int = 0  # bytes asked for: where the next range starts
+    read: int = 0  # bytes handed to the reader
     finished: int = 0
     short: bool = False  # a range ended early and no size was declared: the shard ends there
     error: BaseException | None = None
     claimed: bool = False
 
-    def count(self, chunk: int) -> int | None:
-        """How many ranges the shard has, once known."""
-        if self.size is not None:
-            return max(1, -(-self.size // chunk))
-        return self.scheduled if self.short else None
+    def count(self) -> int | None:
+        """How many ranges the shard has, once all are asked for."""
+        if self.scheduled and ((self.size is not None and self.asked >= self.size) or self.short):
+            return self.scheduled
+        return None
+
+    def lead(self) -> int:
+        """Bytes asked for and not yet read."""
+        return max(0, self.asked - self.read)
 
 
 class _Sink:
     """Puts one range's bytes into its fetch, under the read-ahead's lock."""
 
-    def __init__(self, owner: ReadAhead, fetch: _Fetch, index: int, target: _Range) -> None:
-        self._owner, self._fetch, self._index, self._range = owner, fetch, index, target
+    def __init__(self, owner: ReadAhead, fetch: _Fetch, target: _Range) -> None:
+        self._owner, self._fetch, self._range = owner, fetch, target
 
     def size(self, total: int | None) -> None:
         owner = self._owner
@@ -145,11 +172,11 @@ class _Sink:
                 raise _Dropped
             end = target.length + len(data)
             if fetch.spill is not None:
-                os.pwrite(fetch.spill.fileno(), data, self._index * owner.chunk + target.length)
+                os.pwrite(fetch.spill.fileno(), data, target.start + target.length)
             else:
                 if not target.data and fetch.size is not None:
                     # The whole range at once: no growing (and copying) as pieces arrive.
-                    target.data = bytearray(max(0, min(owner.chunk, fetch.size - self._index * owner.chunk)))
+                    target.data = bytearray(max(0, min(target.asked, fetch.size - target.start)))
                 if end > len(target.data):
                     target.data.extend(bytes(end - len(target.data)))
                 target.data[target.length : end] = data
@@ -164,7 +191,8 @@ class ReadAhead:
         source: where byte ranges come from.
         window: shards fetched ahead (the one being read included).
         connections: parallel range requests.
-        chunk_bytes: bytes per range request.
+        chunk_bytes: the longest range request (when the fetches are well ahead of the reader).
+        min_chunk_bytes: the shortest (when the reader is close behind); at most ``chunk_bytes``.
         spill_dir: hold fetched bytes in a file here instead of in memory (None: memory).
         cached: whether the cache already holds a URL (such shards are never fetched ahead).
     """
@@ -176,16 +204,21 @@ class ReadAhead:
         window: int,
         connections: int = DEFAULT_CONNECTIONS,
         chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+        min_chunk_bytes: int = DEFAULT_MIN_CHUNK_BYTES,
         spill_dir: Path | None = None,
         cached: Callable[[str], bool] | None = None,
     ) -> None:
-        if window < 1 or connections < 1 or chunk_bytes < 1:
+        if window < 1 or connections < 1 or chunk_bytes < 1 or min_chunk_bytes < 1:
             raise UsageError(
-                f"read-ahead needs positive sizes, got {window=}, {connections=}, {chunk_bytes=}"
+                "read-ahead needs positive sizes, got "
+                f"{window=}, {connections=}, {chunk_bytes=}, {min_chunk_bytes=}"
             )
         self.source = source
         self.window = window
+        self.connections = connections
         self.chunk = chunk_bytes
+        self.min_chunk = min(min_chunk_bytes, chunk_bytes)
+        self._asked = 0
         self.spill_dir = spill_dir
         self._cached = cached
         # One lock, two conditions: connections wait for work, the reader for bytes (a piece of a
@@ -263,20 +296,27 @@ class ReadAhead:
         return tempfile.TemporaryFile(dir=self.spill_dir, prefix=".atek-read-ahead-")  # noqa: SIM115
 
     def _next_task(self) -> tuple[_Fetch, int] | None:
-        """The next range to ask for: the earliest shard's first, so that it arrives soonest."""
+        """The next range to ask for and its length: the earliest shard's first, to arrive soonest."""
+        lead = 0  # bytes asked for ahead of the reader, in the shards before this range
         for fetch in self._fetches.values():
             if fetch.error is not None:
                 continue
-            count = fetch.count(self.chunk)
-            if fetch.scheduled == 0 or (count is not None and fetch.scheduled < count):
-                return fetch, fetch.scheduled
+            lead += fetch.lead()
+            if fetch.scheduled == 0 or (fetch.size is not None and fetch.asked < fetch.size):
+                return fetch, self._length(lead)
             if not fetch.answered:
                 # Its size comes with the first answer, within a round trip: wait for it rather than
                 # spend the connections on later shards while its own ranges are still to be asked.
                 return None
-            if count is None and fetch.finished == fetch.scheduled:
-                return fetch, fetch.scheduled  # no size declared: one range after the other
+            if fetch.count() is None and fetch.finished == fetch.scheduled:
+                return fetch, self.chunk  # no size declared: one range after the other, to its end
         return None
+
+    def _length(self, lead: int) -> int:
+        """A range's length for a lead of ``lead`` bytes: the lead shared among the connections, bounded."""
+        floor = self.min_chunk * 2 ** (self._asked / self.connections)
+        self._asked += 1
+        return int(min(self.chunk, max(floor, lead // self.connections)))
 
     def _connection(self) -> None:
         while True:
@@ -287,14 +327,16 @@ class ReadAhead:
                     task = self._next_task()
                 if task is None:
                     return
-                fetch, index = task
-                fetch.scheduled = index + 1
-                target = fetch.ranges[index] = _Range()
-            start = index * self.chunk
+                fetch, length = task
+                if fetch.size is not None:
+                    length = min(length, fetch.size - fetch.asked)
+                target = fetch.ranges[fetch.scheduled] = _Range(fetch.asked, length)
+                fetch.scheduled += 1
+                fetch.asked += length
             error: BaseException | None = None
             try:
                 self.source.read_range(
-                    fetch.url, start, start + self.chunk, _Sink(self, fetch, index, target)
+                    fetch.url, target.start, target.start + length, _Sink(self, fetch, target)
                 )
             except _Dropped:
                 continue
@@ -307,7 +349,7 @@ class ReadAhead:
                     target.done = True
                     fetch.finished += 1
                     fetch.answered = True
-                    if target.length < self.chunk and fetch.size is None:
+                    if target.length < target.asked and fetch.size is None:
                         fetch.short = True
                 self._tasks.notify_all()
                 self._arrivals.notify_all()
@@ -324,7 +366,7 @@ class ReadAhead:
             while True:
                 if self._closed:
                     raise LoaderError("the read-ahead was closed while a shard was being read")
-                count = fetch.count(self.chunk)
+                count = fetch.count()
                 if count is not None and index >= count:
                     return None
                 target = fetch.ranges.get(index)
@@ -335,11 +377,12 @@ class ReadAhead:
                 self._arrivals.wait()
             size = min(len(into), target.length - target.read)
             if fetch.spill is not None:
-                size = os.preadv(fetch.spill.fileno(), [into[:size]], index * self.chunk + target.read)
+                size = os.preadv(fetch.spill.fileno(), [into[:size]], target.start + target.read)
             else:
                 with memoryview(target.data) as arrived:  # no intermediate copy of the slice
                     into[:size] = arrived[target.read : target.read + size]
             target.read += size
+            fetch.read += size
             used_up = target.done and target.read == target.length
             if used_up:
                 del fetch.ranges[index]
