@@ -37,7 +37,9 @@ class Ranges:
         sink.write(piece[: len(piece) // 2])  # in two pieces, as bytes arrive
         if url == self.fail and start > 0:
             raise TransferError(f"{url} broke off", url=url)
-        sink.write(piece[len(piece) // 2 :])
+        reused = bytearray(piece[len(piece) // 2 :])
+        sink.write(memoryview(reused))  # a buffer the source reuses at once: the sink must copy it
+        reused[:] = bytes(len(reused))
 
 
 def _read(ahead: ReadAhead, url: str) -> bytes:

@@ -29,6 +29,7 @@ module never speaks HTTP itself).
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import io
 import logging
@@ -94,7 +95,7 @@ class RangeSink(Protocol):
         ...
 
     def write(self, data: bytes | memoryview) -> None:
-        """The next bytes of the range (copied: the caller may reuse its buffer)."""
+        """The next bytes of the range (kept as they are when ``bytes``; a memoryview is copied)."""
         ...
 
 
@@ -116,7 +117,10 @@ class _Range:
 
     start: int
     asked: int
-    data: bytearray = field(default_factory=bytearray)  # empty when spilled
+    pieces: collections.deque[bytes] = field(
+        default_factory=collections.deque
+    )  # arrived, unread; none when spilled
+    offset: int = 0  # bytes of the first piece already read
     length: int = 0
     read: int = 0
     done: bool = False
@@ -170,17 +174,12 @@ class _Sink:
         with owner._lock:
             if owner._closed or owner._fetches.get(fetch.url) is not fetch:
                 raise _Dropped
-            end = target.length + len(data)
             if fetch.spill is not None:
                 os.pwrite(fetch.spill.fileno(), data, target.start + target.length)
-            else:
-                if not target.data and fetch.size is not None:
-                    # The whole range at once: no growing (and copying) as pieces arrive.
-                    target.data = bytearray(max(0, min(target.asked, fetch.size - target.start)))
-                if end > len(target.data):
-                    target.data.extend(bytes(end - len(target.data)))
-                target.data[target.length : end] = data
-            target.length = end
+            elif data:
+                # Kept as it came (no copy, no buffer to fault in): copied once, into the reader's buffer.
+                target.pieces.append(data if isinstance(data, bytes) else bytes(data))
+            target.length += len(data)
             owner._arrivals.notify_all()  # only the reader waits for bytes: no connection wakes up
 
 
@@ -379,8 +378,7 @@ class ReadAhead:
             if fetch.spill is not None:
                 size = os.preadv(fetch.spill.fileno(), [into[:size]], target.start + target.read)
             else:
-                with memoryview(target.data) as arrived:  # no intermediate copy of the slice
-                    into[:size] = arrived[target.read : target.read + size]
+                size = _copy_pieces(target, into[:size])
             target.read += size
             fetch.read += size
             used_up = target.done and target.read == target.length
@@ -398,6 +396,23 @@ class ReadAhead:
                         urls.remove(fetch.url)
                 self._refresh()
                 self._tasks.notify_all()
+
+
+def _copy_pieces(target: _Range, into: memoryview) -> int:
+    """Copy the next arrived bytes of a range into ``into`` (all of it, or all that arrived); how many."""
+    copied = 0
+    pieces = target.pieces
+    while copied < len(into) and pieces:
+        first = pieces[0]
+        count = min(len(into) - copied, len(first) - target.offset)
+        with memoryview(first) as view:  # no intermediate copy of the slice
+            into[copied : copied + count] = view[target.offset : target.offset + count]
+        copied += count
+        target.offset += count
+        if target.offset == len(first):
+            pieces.popleft()
+            target.offset = 0
+    return copied
 
 
 def _close_spill(fetch: _Fetch) -> None:
