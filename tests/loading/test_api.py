@@ -148,6 +148,8 @@ def test_cache_dir_defaults_to_the_environment(
         ({"dict_key_mapping": ["a"]}, "dict_key_mapping"),
         ({"shuffle_window": 0}, "shuffle_window"),
         ({"read_ahead": -1}, "read_ahead"),
+        ({"read_ahead_connections": 0}, "read_ahead_connections"),
+        ({"read_ahead_connections": True}, "read_ahead_connections"),
         ({"image_layout": "nhwc"}, "image_layout"),
         ({"seed": "abc"}, "seed must be an integer"),
     ],

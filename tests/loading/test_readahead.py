@@ -153,3 +153,17 @@ def test_streaming_with_read_ahead_gives_the_local_samples_in_the_local_order(
         assert sorted(set(fault_server.requested_paths())) == sorted(
             f"/{Path(u).relative_to(small_store)}" for u in small_urls
         )
+
+
+def test_the_connections_of_a_reader_can_be_set(
+    fault_server: FaultServer, small_store: Path, small_urls: list[str]
+) -> None:
+    urls = fault_server.publish(small_urls, small_store)
+    ports = {}
+    for connections in (2, None):
+        fault_server.clear_log()
+        loader = create_native_atek_dataloader(urls, read_ahead_connections=connections, read_ahead=4)
+        assert len(list(loader)) == 24
+        ports[connections] = {entry.client_port for entry in fault_server.log}
+    assert len(ports[2]) <= 2  # kept alive and reused, never more at once
+    assert len(ports[None]) > 2  # the default: many more

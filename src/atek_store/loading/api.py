@@ -89,7 +89,8 @@ def load_atek_wds_dataset(
             ``cache_max_bytes`` (size cap of the cache; least recently used shards are evicted),
             ``shuffle_window`` (shards whose samples are shuffled together, default 16),
             ``http_options`` (timeouts and retries for streaming), ``read_ahead`` (http(s) shards
-            each reader fetches ahead, default 4, 0 for none), ``image_layout``
+            each reader fetches ahead, default 4, 0 for none), ``read_ahead_connections``
+            (parallel range requests per reader; default 16, at most 64 per rank), ``image_layout``
             (``"contiguous"``, the default, gives image stacks the original's memory layout;
             ``"channels_last"`` the same shapes and values with ``channels_last`` strides, decoded
             straight into place without the HWC -> CHW copy: about 15% faster on 1408x1408

@@ -70,6 +70,8 @@ class LoaderOptions:
         image_layout: memory layout of image stacks.
         read_ahead: http(s) shards each reader fetches ahead over parallel connections while it
             decodes the current one; 0 switches read-ahead off.
+        read_ahead_connections: parallel range requests of each reader (each DataLoader worker);
+            None: 16 each, at most 64 per rank (fewer for a server that allows fewer).
         read_limits: ceilings on what a shard may declare (member and sample sizes, pixels, JSON
             depth); by default ``ReadLimits()`` with ``ATEK_STORE_READ_LIMITS`` applied.
     """
@@ -82,6 +84,7 @@ class LoaderOptions:
     http_options: HttpOptions | None = None
     image_layout: ImageLayout = ImageLayout.CONTIGUOUS
     read_ahead: int = DEFAULT_READ_AHEAD
+    read_ahead_connections: int | None = None
     read_limits: ReadLimits = field(default_factory=ReadLimits)
 
     def __post_init__(self) -> None:
@@ -93,6 +96,14 @@ class LoaderOptions:
         if not isinstance(self.read_ahead, int) or self.read_ahead < 0:
             raise UsageError(
                 f"read_ahead must be a number of shards >= 0, got {self.read_ahead!r}", flag="read_ahead"
+            )
+        connections = self.read_ahead_connections
+        if connections is not None and (
+            not isinstance(connections, int) or isinstance(connections, bool) or connections < 1
+        ):
+            raise UsageError(
+                f"read_ahead_connections must be a positive number or None, got {connections!r}",
+                flag="read_ahead_connections",
             )
         if not isinstance(self.read_limits, ReadLimits):
             raise UsageError(

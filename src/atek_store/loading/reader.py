@@ -123,7 +123,7 @@ def _read_ahead(
     options = config.options
     if not options.read_ahead or not any(is_remote(url) for url in config.all_urls):
         return None
-    connections = connections_per_reader(readers)
+    connections = options.read_ahead_connections or connections_per_reader(readers)
     client = HttpRanges(options.http_options, connections=connections)
     window = ReadAhead(
         client,
