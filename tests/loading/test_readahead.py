@@ -14,7 +14,7 @@ from tests.fault_server import FaultServer
 from tests.loading.values import same, without_location
 
 FILES = {f"http://h/s{i}.tar": bytes((i * 7 + j) % 251 for j in range(1000 + 300 * i)) for i in range(5)}
-LONG = {"http://h/long.tar": bytes(j % 253 for j in range(300_000))}
+LONG = {f"http://h/long{i}.tar": bytes((j + i) % 253 for j in range(300_000)) for i in range(2)}
 
 
 class Ranges:
@@ -68,7 +68,7 @@ def test_claimed_shards_come_whole_and_in_order_over_several_ranges(declare_size
 def test_ranges_start_short_grow_to_the_longest_and_tile_the_shard() -> None:
     source = Ranges()
     ahead = ReadAhead(source, window=2, connections=2, chunk_bytes=16_384, min_chunk_bytes=1024)
-    (url,) = LONG
+    url = next(iter(LONG))
     ahead.want("lane", [url])
     try:
         assert _read(ahead, url) == LONG[url]
@@ -84,6 +84,24 @@ def test_ranges_start_short_grow_to_the_longest_and_tile_the_shard() -> None:
     assert lengths[1] < 2048
     assert all(1024 <= n <= 16_384 for n in lengths[:-1])
     assert lengths[-2] == 16_384  # the floor has opened up to the longest range
+
+
+def test_the_ranges_start_short_again_once_the_reader_has_caught_up() -> None:
+    source = Ranges()
+    ahead = ReadAhead(source, window=1, connections=2, chunk_bytes=16_384, min_chunk_bytes=1024)
+    first, second = LONG
+    try:
+        for url in (first, second):
+            ahead.want("lane", [url])
+            assert _read(ahead, url) == LONG[url]  # read to its end: nothing is left ahead
+    finally:
+        ahead.close()
+    lengths = {
+        url: [source.ends[url, start] - start for asked, start in source.asked if asked == url]
+        for url in LONG
+    }
+    assert lengths[first][0] == lengths[second][0] == 1024
+    assert max(lengths[first]) == max(lengths[second]) == 16_384
 
 
 def test_only_the_window_is_fetched_ahead() -> None:

@@ -12,9 +12,9 @@ at one connection's speed, so a reader that has caught up with the fetches waits
 is in, while short ranges cost requests (about 0.6 ms of CPU each, client and server, against
 about 1 ms to receive 256 KiB). A range is therefore the lead shared among the connections
 (``lead / connections``), at least a floor that starts at ``min_chunk_bytes`` and doubles with
-every ``connections`` ranges asked (the way a TCP window opens), at most ``chunk_bytes``. When a
-pass starts, the first bytes come over all connections at once; once the fetches are ahead, ranges
-are long and requests few.
+every ``connections`` ranges asked (the way a TCP window opens; it starts again whenever the reader
+has caught up), at most ``chunk_bytes``. When a pass starts, the first bytes come over all
+connections at once; once the fetches are ahead, ranges are long and requests few.
 
 Bounds: at most ``window`` shards are fetched ahead (the one being read included); what is
 fetched but not yet read is held in memory (``window`` shards at most), or, with a spill folder
@@ -217,7 +217,7 @@ class ReadAhead:
         self.connections = connections
         self.chunk = chunk_bytes
         self.min_chunk = min(min_chunk_bytes, chunk_bytes)
-        self._asked = 0
+        self._opened = 0  # ranges asked since the lead was last 0 (see _length)
         self.spill_dir = spill_dir
         self._cached = cached
         # One lock, two conditions: connections wait for work, the reader for bytes (a piece of a
@@ -312,9 +312,15 @@ class ReadAhead:
         return None
 
     def _length(self, lead: int) -> int:
-        """A range's length for a lead of ``lead`` bytes: the lead shared among the connections, bounded."""
-        floor = self.min_chunk * 2 ** (self._asked / self.connections)
-        self._asked += 1
+        """A range's length for a lead of ``lead`` bytes: the lead shared among the connections, bounded.
+
+        The floor opens with the ranges asked since the reader last had nothing ahead of it (the
+        start of a pass, or a link slower than decoding): then it starts again from the shortest.
+        """
+        if lead == 0:
+            self._opened = 0
+        floor = self.min_chunk * 2 ** (self._opened / self.connections)
+        self._opened += 1
         return int(min(self.chunk, max(floor, lead // self.connections)))
 
     def _connection(self) -> None:
