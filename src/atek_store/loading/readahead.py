@@ -117,9 +117,8 @@ class _Range:
 
     start: int
     asked: int
-    pieces: collections.deque[bytes] = field(
-        default_factory=collections.deque
-    )  # arrived, unread; none when spilled
+    # Arrived and not yet read, as they came (none when spilled).
+    pieces: collections.deque[bytes] = field(default_factory=collections.deque)
     offset: int = 0  # bytes of the first piece already read
     length: int = 0
     read: int = 0
